@@ -1,0 +1,109 @@
+/*-------------------------------------------------------------------------
+ *
+ * phone_shim.cpp
+ *	  The one C++ file: phone number parsing with libphonenumber.
+ *
+ * Contract: plain C in, plain C out, every exception caught here, no call
+ * into PostgreSQL.  See phone_shim.h.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "phone_shim.h"
+
+#include <cstring>
+#include <string>
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+/* libphonenumber refuses longer input anyway; stop before copying it */
+static const size_t kMaxPhoneInput = 250;
+
+/*
+ * Parse text with the given region ("ZZ" for none) and, if libphonenumber
+ * judges the result a valid number, store its E.164 form.
+ */
+static bool
+parse_valid(const PhoneNumberUtil &util, const std::string &text,
+			const std::string &region, std::string *e164)
+{
+	PhoneNumber number;
+
+	if (util.Parse(text, region, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
+		return false;
+	if (!util.IsValidNumber(number))
+		return false;
+	util.Format(number, PhoneNumberUtil::E164, e164);
+	return true;
+}
+
+/*
+ * Rewrite a number written with an international call prefix (00 or 011)
+ * or, when no region is known, with a bare country code, so that it starts
+ * with '+'.  Returns false when there is nothing to rewrite.
+ */
+static bool
+as_international(const std::string &text, bool have_region, std::string *out)
+{
+	size_t		first = text.find_first_of("0123456789+");
+
+	if (first == std::string::npos || text[first] == '+')
+		return false;
+	if (text.compare(first, 3, "011") == 0)
+		*out = "+" + text.substr(first + 3);
+	else if (text.compare(first, 2, "00") == 0)
+		*out = "+" + text.substr(first + 2);
+	else if (!have_region)
+		*out = "+" + text.substr(first);
+	else
+		return false;
+	return true;
+}
+
+extern "C" CqPhoneStatus
+cq_phone_to_e164(const char *number, size_t len, const char *region,
+				 char out[CQ_PHONE_BUFSIZE])
+{
+	try
+	{
+		if (len > kMaxPhoneInput)
+			return CQ_PHONE_INVALID;
+
+		const PhoneNumberUtil &util = *PhoneNumberUtil::GetInstance();
+		std::string text(number, len);
+		std::string reg(region != NULL ? region : "ZZ");
+		std::string e164;
+		std::string alt;
+
+		if (!parse_valid(util, text, reg, &e164) &&
+			!(as_international(text, region != NULL, &alt) &&
+			  parse_valid(util, alt, reg, &e164)))
+			return CQ_PHONE_INVALID;
+		if (e164.size() >= CQ_PHONE_BUFSIZE)
+			return CQ_PHONE_INVALID;
+		std::memcpy(out, e164.c_str(), e164.size() + 1);
+		return CQ_PHONE_OK;
+	}
+	catch (...)
+	{
+		return CQ_PHONE_FAILURE;
+	}
+}
+
+extern "C" int
+cq_phone_region_supported(const char *region)
+{
+	try
+	{
+		const PhoneNumberUtil &util = *PhoneNumberUtil::GetInstance();
+
+		return util.GetCountryCodeForRegion(region) != 0;
+	}
+	catch (...)
+	{
+		return 0;
+	}
+}

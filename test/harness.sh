@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# test/harness.sh MODE: the whole set-up behind `make demo`, `make test` and `make bench`.
+#
+#   demo   install what is missing, build, install into a throwaway tree, start a throwaway
+#          cluster, load the bundled sample data and print the quality report
+#   test   the same set-up, then pg_regress and every suite under test/ (test/check_*),
+#          ending with the line "N passed, N failed"
+#   bench  the same set-up, then every benchmark under test/bench/ (bench_*.sh)
+#
+# The cluster lives in a temporary directory with its own Unix socket (no TCP), is never the
+# system cluster, and is stopped and removed on exit, on failure and on Ctrl-C.  The extension is
+# installed into a private copy of the PostgreSQL tree inside that directory (`make install
+# DESTDIR=...` plus a relocated copy of the server binaries), so a test run never changes the
+# system's PostgreSQL installation and always tests the code in this checkout.
+#
+# Environment: PG_MAJOR (default 15), PG_CFLAGS (passed to the build; CI uses -Wall -Wextra
+# -Werror), CQ_KEEP=1 keeps the temporary directory for inspection, CQ_ONLY=pattern runs only the
+# suites whose file name matches.
+set -euo pipefail
+
+MODE=${1:?usage: test/harness.sh demo|test|bench}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+PG_CFLAGS=${PG_CFLAGS:-}
+SYS_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# 1. Debian packages
+# ---------------------------------------------------------------------------------------------
+ensure_packages() {
+	local want=(make gcc g++ gzip "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
+		libphonenumber-dev libicu-dev)
+	if [ "$MODE" = test ]; then
+		# independent references used by the suites under test/
+		want+=(python3 python3-scipy python3-sklearn libipc-run-perl clang-14 libclang-rt-14-dev)
+	fi
+	local missing=() p
+	for p in "${want[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		say "Debian packages: all present"
+		return
+	fi
+	say "Debian packages: installing ${missing[*]}"
+	[ "$(id -u)" -eq 0 ] || die "run as root, or install these packages first: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 2. Build, then install into a private copy of the PostgreSQL tree
+# ---------------------------------------------------------------------------------------------
+build_and_stage() {
+	local pg_config=$SYS_BIN/pg_config
+	say "Building (PG_CFLAGS='$PG_CFLAGS')"
+	make -C "$TOP" -s PG_CONFIG="$pg_config" PG_CFLAGS="$PG_CFLAGS"
+
+	say "Installing into the throwaway tree $WORK/pg"
+	local libdir sharedir
+	libdir=$("$pg_config" --pkglibdir)
+	sharedir=$("$pg_config" --sharedir)
+	mkdir -p "$WORK/pg$libdir" "$WORK/pg$sharedir"
+	# Real copies of the binaries: PostgreSQL finds its share and lib directories relative to
+	# the resolved path of its own executable.  Everything else is symlinked file by file.
+	cp -a "$SYS_BIN" "$WORK/pg$SYS_BIN"
+	cp -rs "$libdir/." "$WORK/pg$libdir/"
+	cp -rs "$sharedir/." "$WORK/pg$sharedir/"
+	find "$WORK/pg" -type l -name 'conversion_quality*' -delete
+	make -C "$TOP" -s PG_CONFIG="$pg_config" PG_CFLAGS="$PG_CFLAGS" install DESTDIR="$WORK/pg" \
+		>/dev/null
+	BIN=$WORK/pg$SYS_BIN
+	[ "$("$BIN/pg_config" --sharedir)" = "$WORK/pg$sharedir" ] ||
+		die "the relocated PostgreSQL tree does not resolve its own share directory"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 3. Throwaway cluster
+# ---------------------------------------------------------------------------------------------
+as_server_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+		if [ -f "$WORK/data/postmaster.pid" ]; then
+			say "Stopping the throwaway cluster"
+			as_server_user "$BIN/pg_ctl" -D "$WORK/data" -m immediate -w stop >/dev/null 2>&1 || true
+		fi
+		if [ "${CQ_KEEP:-0}" = 1 ]; then
+			say "Keeping $WORK (CQ_KEEP=1)"
+		else
+			rm -rf "$WORK"
+		fi
+	fi
+	exit "$rc"
+}
+
+start_cluster() {
+	say "Starting a throwaway cluster in $WORK/data (socket in $WORK, port $PGPORT)"
+	chmod 755 "$WORK"
+	[ "$(id -u)" -ne 0 ] || chown -R postgres "$WORK"
+	as_server_user "$BIN/initdb" -D "$WORK/data" -A trust -U postgres --no-sync -E UTF8 \
+		--locale=C >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; die "initdb failed"; }
+	cat >>"$WORK/data/postgresql.conf" <<-EOF
+		listen_addresses = ''
+		unix_socket_directories = '$WORK'
+		port = $PGPORT
+		fsync = off
+		max_worker_processes = 8
+		max_parallel_workers = 4
+		shared_buffers = 256MB
+		work_mem = 64MB
+		maintenance_work_mem = 256MB
+	EOF
+	as_server_user "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null ||
+		{ cat "$WORK/server.log"; die "the server did not start"; }
+}
+
+# ---------------------------------------------------------------------------------------------
+# 4. Modes
+# ---------------------------------------------------------------------------------------------
+run_demo() {
+	say "Loading the bundled sample data (UCI Online Retail, OTTO sessions) into database cq_demo"
+	createdb cq_demo
+	psql -X -q -v ON_ERROR_STOP=1 -d cq_demo -c 'CREATE EXTENSION conversion_quality'
+	(cd "$TOP" && psql -X -q -v ON_ERROR_STOP=1 -d cq_demo -f test/data/load_uci.sql \
+		-f test/data/load_otto.sql)
+	say "Quality report"
+	(cd "$TOP" && psql -X -v ON_ERROR_STOP=1 -d cq_demo -f test/demo.sql)
+}
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+
+record() {
+	local name=$1 ok=$2
+	if [ "$ok" = 1 ]; then
+		PASSED=$((PASSED + 1))
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("$name")
+	fi
+}
+
+run_pg_regress() {
+	say "pg_regress (make installcheck)"
+	local out rc=0
+	out=$WORK/installcheck.out
+	(cd "$TOP" && make -s PG_CONFIG="$SYS_BIN/pg_config" installcheck) 2>&1 | tee "$out" || rc=$?
+	# Count each test's verdict (PostgreSQL 15: "test x ... ok"; 16+: "ok 1 - x").
+	local ok bad
+	ok=$(grep -Ec '^(test|     ) .* \.\.\. ok|^ok [0-9]+ ' "$out" || true)
+	bad=$(grep -Ec '\.\.\. FAILED|^not ok [0-9]+ ' "$out" || true)
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + bad))
+	if [ "$bad" -gt 0 ] || [ "$rc" -ne 0 ]; then
+		[ "$bad" -gt 0 ] || FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("pg_regress")
+		if [ -f "$TOP/regression.diffs" ]; then
+			say "regression.diffs"
+			cat "$TOP/regression.diffs"
+		fi
+	fi
+}
+
+run_suites() {
+	local f name db rc
+	for f in "$TOP"/test/check_*; do
+		[ -x "$f" ] || continue
+		name=$(basename "$f")
+		if [ -n "${CQ_ONLY:-}" ] && [[ "$name" != *${CQ_ONLY}* ]]; then
+			continue
+		fi
+		db=$(echo "cq_${name%.*}" | tr -c 'a-z0-9_\n' '_')
+		say "suite $name (database $db)"
+		dropdb --if-exists "$db" >/dev/null
+		createdb "$db"
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION conversion_quality'
+		rc=0
+		(cd "$TOP" && PGDATABASE=$db "$f") || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			echo "suite $name: ok"
+			record "$name" 1
+		else
+			echo "suite $name: FAILED (exit $rc)"
+			record "$name" 0
+		fi
+	done
+	if compgen -G "$TOP/test/t/*.pl" >/dev/null; then
+		say "TAP tests (prove test/t)"
+		local t
+		for t in "$TOP"/test/t/*.pl; do
+			rc=0
+			(cd "$TOP" && PATH="$BIN:$PATH" PG_REGRESS="$SYS_BIN/../lib/pgxs/src/test/regress/pg_regress" \
+				prove -I "/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/test/perl" "$t") || rc=$?
+			record "$(basename "$t")" $((rc == 0 ? 1 : 0))
+		done
+	fi
+}
+
+run_bench() {
+	local f
+	for f in "$TOP"/test/bench/bench_*.sh; do
+		[ -n "${CQ_ONLY:-}" ] && [[ "$(basename "$f")" != *${CQ_ONLY}* ]] && continue
+		say "benchmark $(basename "$f")"
+		(cd "$TOP" && bash "$f")
+	done
+}
+
+ensure_packages
+WORK=$(mktemp -d /tmp/cq_harness.XXXXXX)
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+build_and_stage
+
+export PGHOST=$WORK PGPORT=$((54000 + $$ % 1000)) PGUSER=postgres PGDATABASE=postgres
+export PATH="$BIN:$PATH" CQ_TOP=$TOP
+start_cluster
+
+case "$MODE" in
+demo)
+	run_demo
+	;;
+test)
+	run_pg_regress
+	run_suites
+	say "Summary"
+	[ ${#FAILED_NAMES[@]} -eq 0 ] || echo "failed: ${FAILED_NAMES[*]}"
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	;;
+bench)
+	run_bench
+	;;
+*)
+	die "unknown mode $MODE"
+	;;
+esac
