@@ -20,7 +20,8 @@ OBJS = \
 	src/dedup_key.o \
 	src/event_fingerprint.o \
 	src/dedup_keep.o \
-	src/signal_quality.o
+	src/signal_quality.o \
+	src/rank_measures.o
 
 DATA = \
 	conversion_quality--1.0.sql
@@ -37,7 +38,8 @@ REGRESS = \
 	readme_examples \
 	signal_quality \
 	signal_state \
-	signal_partial_agg
+	signal_partial_agg \
+	rank_measures
 
 # Tests named above whose sql/ file is not in this checkout are skipped with a warning, so one
 # missing file does not stop every other suite (the foundation commit lists tests it does not ship).

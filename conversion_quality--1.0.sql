@@ -369,3 +369,85 @@ SELECT cq.signal_n(s), cq.signal_n_event(s), cq.signal_n_converted(s),
 $$;
 COMMENT ON FUNCTION cq.signal_report(cq.event_signal) IS
 'Every accessor of a cq.event_signal as one record (odds ratio interval at 95%), for BI tools: SELECT (cq.signal_report(s)).* ...';
+
+-- Exact rank measures.  The state type holds the sample itself (pairs of float8).
+CREATE TYPE cq.rank_sample;
+
+CREATE FUNCTION cq.rank_sample_in(cstring) RETURNS cq.rank_sample
+AS 'MODULE_PATHNAME', 'rank_sample_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cq.rank_sample_out(cq.rank_sample) RETURNS cstring
+AS 'MODULE_PATHNAME', 'rank_sample_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cq.rank_sample_recv(internal) RETURNS cq.rank_sample
+AS 'MODULE_PATHNAME', 'rank_sample_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cq.rank_sample_send(cq.rank_sample) RETURNS bytea
+AS 'MODULE_PATHNAME', 'rank_sample_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE cq.rank_sample (
+    INTERNALLENGTH = VARIABLE,
+    INPUT = cq.rank_sample_in,
+    OUTPUT = cq.rank_sample_out,
+    RECEIVE = cq.rank_sample_recv,
+    SEND = cq.rank_sample_send,
+    ALIGNMENT = double,
+    STORAGE = extended);
+
+COMMENT ON TYPE cq.rank_sample IS
+'Transition state of cq.rank_correlation and cq.auc: the (x, y) pairs seen, kept exactly because exact ranks need every value. Text form v1:<count>:x,y;x,y;... (floats in shortest exact form).';
+COMMENT ON FUNCTION cq.rank_sample_in(cstring) IS 'Text input of cq.rank_sample (format v1; the count must match the pairs; NaN rejected).';
+COMMENT ON FUNCTION cq.rank_sample_out(cq.rank_sample) IS 'Text output of cq.rank_sample (format v1; floats round-trip bit-exactly).';
+COMMENT ON FUNCTION cq.rank_sample_recv(internal) IS 'Binary input of cq.rank_sample (version byte 1, int8 count, then the pairs as float8).';
+COMMENT ON FUNCTION cq.rank_sample_send(cq.rank_sample) IS 'Binary output of cq.rank_sample (version byte 1, int8 count, then the pairs as float8).';
+
+CREATE FUNCTION cq.rank_sample_transfn(cq.rank_sample, float8, float8) RETURNS cq.rank_sample
+AS 'MODULE_PATHNAME', 'rank_sample_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cq.rank_sample_transfn(cq.rank_sample, float8, float8) IS
+'Transition function of cq.rank_correlation: appends (x, y); rows with a NULL are skipped; NaN is an error.';
+
+CREATE FUNCTION cq.auc_transfn(cq.rank_sample, float8, boolean) RETURNS cq.rank_sample
+AS 'MODULE_PATHNAME', 'auc_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cq.auc_transfn(cq.rank_sample, float8, boolean) IS
+'Transition function of cq.auc: appends (score, 1 or 0); rows with a NULL are skipped; a NaN score is an error.';
+
+CREATE FUNCTION cq.rank_sample_combine(cq.rank_sample, cq.rank_sample) RETURNS cq.rank_sample
+AS 'MODULE_PATHNAME', 'rank_sample_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cq.rank_sample_combine(cq.rank_sample, cq.rank_sample) IS
+'Combine function of cq.rank_correlation and cq.auc: concatenates two samples (NULL sides skipped).';
+
+CREATE FUNCTION cq.rank_correlation_finalfn(cq.rank_sample) RETURNS float8
+AS 'MODULE_PATHNAME', 'rank_correlation_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cq.rank_correlation_finalfn(cq.rank_sample) IS
+'Final function of cq.rank_correlation: Spearman''s rho with average ranks for ties.';
+
+CREATE FUNCTION cq.auc_finalfn(cq.rank_sample) RETURNS float8
+AS 'MODULE_PATHNAME', 'auc_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cq.auc_finalfn(cq.rank_sample) IS
+'Final function of cq.auc: Mann-Whitney U / (n1 n0), ties counting one half.';
+
+CREATE AGGREGATE cq.rank_correlation(x float8, y float8) (
+    SFUNC = cq.rank_sample_transfn,
+    STYPE = cq.rank_sample,
+    SSPACE = 65536,
+    COMBINEFUNC = cq.rank_sample_combine,
+    FINALFUNC = cq.rank_correlation_finalfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE cq.rank_correlation(float8, float8) IS
+'Spearman rank correlation of x and y, exact: tied values get the average of their ranks (as scipy.stats.spearmanr). Rows with a NULL are skipped; NULL with fewer than 2 pairs or a constant variable. Keeps every pair (16 bytes each) until the end.';
+
+CREATE AGGREGATE cq.auc(score float8, label boolean) (
+    SFUNC = cq.auc_transfn,
+    STYPE = cq.rank_sample,
+    SSPACE = 65536,
+    COMBINEFUNC = cq.rank_sample_combine,
+    FINALFUNC = cq.auc_finalfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE cq.auc(float8, boolean) IS
+'ROC AUC of score for label, exact: the probability that a random positive scores above a random negative, ties counting one half (as sklearn.metrics.roc_auc_score). Rows with a NULL are skipped; NULL unless both labels occur. Keeps every pair (16 bytes each) until the end.';
