@@ -39,7 +39,9 @@ REGRESS = \
 	signal_quality \
 	signal_state \
 	signal_partial_agg \
-	rank_measures
+	rank_measures \
+	rank_events \
+	signal_readme
 
 # Tests named above whose sql/ file is not in this checkout are skipped with a warning, so one
 # missing file does not stop every other suite (the foundation commit lists tests it does not ship).

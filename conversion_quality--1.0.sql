@@ -451,3 +451,247 @@ CREATE AGGREGATE cq.auc(score float8, label boolean) (
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE cq.auc(float8, boolean) IS
 'ROC AUC of score for label, exact: the probability that a random positive scores above a random negative, ties counting one half (as sklearn.metrics.roc_auc_score). Rows with a NULL are skipped; NULL unless both labels occur. Keeps every pair (16 bytes each) until the end.';
+
+-- Ranking of every candidate event of an event table by how well it predicts the revenue
+-- that follows it.  Identifiers are checked through the catalog and quoted with
+-- format('%I'); the tables are read with the caller's privileges (SECURITY INVOKER).
+CREATE FUNCTION cq.rank_events(
+    events regclass,
+    horizon interval,
+    user_column name DEFAULT 'user_id',
+    time_column name DEFAULT 'event_time',
+    event_column name DEFAULT 'event_name',
+    value_column name DEFAULT 'revenue',
+    revenue_events regclass DEFAULT NULL,
+    conversion_event text DEFAULT NULL,
+    exclude_events text[] DEFAULT '{}',
+    min_weekly_volume float8 DEFAULT 50,
+    observed_until timestamptz DEFAULT NULL,
+    alpha float8 DEFAULT 0.05)
+RETURNS TABLE (
+    rank integer,
+    event_name text,
+    users bigint,
+    users_with_event bigint,
+    users_censored bigint,
+    conversion_rate float8,
+    baseline_conversion_rate float8,
+    lift float8,
+    odds_ratio float8,
+    odds_ratio_lower float8,
+    odds_ratio_upper float8,
+    correlation float8,
+    p_value float8,
+    q_value float8,
+    revenue_share float8,
+    median_lead_time interval,
+    weekly_volume float8,
+    is_revenue_event boolean,
+    verdict text,
+    score float8,
+    signal cq.event_signal)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rev_rel regclass := coalesce(revenue_events, events);
+    col_args text[] := ARRAY['user_column', 'time_column', 'event_column', 'value_column'];
+    cols name[] := ARRAY[user_column, time_column, event_column, value_column];
+    rels regclass[];
+    col_type regtype;
+    rev_sql text;
+    carries_sql text;
+BEGIN
+    IF events IS NULL OR horizon IS NULL OR user_column IS NULL OR time_column IS NULL
+       OR event_column IS NULL OR value_column IS NULL OR min_weekly_volume IS NULL
+       OR alpha IS NULL OR exclude_events IS NULL THEN
+        RAISE EXCEPTION 'arguments of cq.rank_events must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = 'Only revenue_events, conversion_event and observed_until may be NULL.',
+                  HINT = 'Name the table, the horizon and each column; pass ''{}'' for no excluded events.';
+    END IF;
+    IF horizon <= interval '0' THEN
+        RAISE EXCEPTION 'horizon must be positive'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The horizon is how long after an event its revenue counts; %s is not positive.', horizon),
+                  HINT = 'Use an interval such as ''30 days''.';
+    END IF;
+    IF NOT (min_weekly_volume >= 0 AND min_weekly_volume < 'Infinity') THEN
+        RAISE EXCEPTION 'min_weekly_volume must be a non-negative number'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'It is the weekly count of an event an ad platform needs to learn from it.',
+                  HINT = 'Use the platform''s figure, such as 50 conversions per week.';
+    END IF;
+    IF NOT (alpha > 0 AND alpha < 1) THEN
+        RAISE EXCEPTION 'alpha must be between 0 and 1'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'alpha is the false discovery rate at which q-values count as significant.',
+                  HINT = 'Use a level such as 0.05.';
+    END IF;
+
+    -- columns: the event table has user, time and event columns, and the value column unless
+    -- the revenue comes from revenue_events, which has user, time and value columns
+    FOR i IN 1 .. 4 LOOP
+        rels := CASE WHEN i = 3 THEN ARRAY[events]
+                     WHEN i = 4 THEN ARRAY[rev_rel]
+                     WHEN revenue_events IS NULL THEN ARRAY[events]
+                     ELSE ARRAY[events, revenue_events] END;
+        FOR j IN 1 .. array_length(rels, 1) LOOP
+            SELECT a.atttypid::regtype INTO col_type
+              FROM pg_attribute a
+             WHERE a.attrelid = rels[j] AND a.attname = cols[i]
+               AND a.attnum > 0 AND NOT a.attisdropped;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'column "%" does not exist in %', cols[i], rels[j]
+                    USING ERRCODE = 'undefined_column',
+                          DETAIL = format('cq.rank_events reads it as %s.', col_args[i]),
+                          HINT = format('Pass the name of an existing column, for example %s => ''my_column''.',
+                                        col_args[i]);
+            END IF;
+            IF i = 2 AND col_type NOT IN ('timestamp with time zone'::regtype,
+                                          'timestamp without time zone'::regtype, 'date'::regtype) THEN
+                RAISE EXCEPTION 'column "%" of % has type %, not a timestamp', cols[i], rels[j], col_type
+                    USING ERRCODE = 'datatype_mismatch',
+                          DETAIL = 'The time column places events and revenue in time.',
+                          HINT = 'Use a timestamptz, timestamp or date column, or a view that casts one.';
+            END IF;
+            IF i = 4 AND col_type NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                                          'numeric'::regtype, 'real'::regtype,
+                                          'double precision'::regtype) THEN
+                RAISE EXCEPTION 'column "%" of % has type %, not a number', cols[i], rels[j], col_type
+                    USING ERRCODE = 'datatype_mismatch',
+                          DETAIL = 'The value column holds the revenue of a row.',
+                          HINT = 'Use a numeric column, or a view that casts one.';
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- revenue rows, and which events carry revenue themselves
+    IF revenue_events IS NOT NULL THEN
+        rev_sql := format('SELECT r.%I AS u, r.%I::timestamptz AS t, r.%I::float8 AS v FROM %s r
+                            WHERE r.%1$I IS NOT NULL AND r.%2$I IS NOT NULL AND r.%3$I IS NOT NULL',
+                          user_column, time_column, value_column, revenue_events);
+        carries_sql := 'false';
+    ELSIF conversion_event IS NOT NULL THEN
+        rev_sql := 'SELECT u, t, v FROM ev WHERE name = $4 AND v IS NOT NULL';
+        carries_sql := 'false';
+    ELSE
+        rev_sql := 'SELECT u, t, v FROM ev WHERE v <> 0';
+        carries_sql := 'coalesce(bool_or(ev.v <> 0), false)';
+    END IF;
+
+    RETURN QUERY EXECUTE format($q$
+        WITH ev AS (
+            SELECT e.%1$I AS u, e.%2$I::timestamptz AS t, e.%3$I::text AS name, %4$s AS v
+              FROM %5$s e
+             WHERE e.%1$I IS NOT NULL AND e.%2$I IS NOT NULL AND e.%3$I IS NOT NULL
+        ), rev AS (
+            %6$s
+        ), bounds AS (
+            SELECT coalesce($5, greatest((SELECT max(t) FROM ev), (SELECT max(t) FROM rev)))
+                       AS t_end,
+                   (SELECT min(t) FROM ev) AS t_start
+        ), ue AS (
+            SELECT ev.u, ev.name, min(ev.t) AS first_t, count(*) AS occurrences,
+                   %7$s AS carries
+              FROM ev GROUP BY ev.u, ev.name
+        ), names AS (
+            SELECT ue.name, sum(ue.occurrences) AS occurrences, bool_or(ue.carries) AS carries
+              FROM ue
+             WHERE ue.name <> ALL ($3)
+             GROUP BY ue.name
+        ), usr AS (
+            SELECT ue.u, min(ue.first_t) AS first_seen FROM ue GROUP BY ue.u
+        ), with_out AS (
+            -- users with the event: revenue in (first occurrence, first occurrence + horizon]
+            SELECT ue.u, ue.name, ue.first_t,
+                   ue.first_t + $1 <= (SELECT t_end FROM bounds) AS observed,
+                   coalesce(sum(r.v), 0) AS v, min(r.t) AS first_rev
+              FROM ue
+              JOIN names USING (name)
+              LEFT JOIN rev r ON r.u = ue.u AND r.t > ue.first_t AND r.t <= ue.first_t + $1
+             GROUP BY ue.u, ue.name, ue.first_t
+        ), base_out AS (
+            -- users without it: revenue in (first seen, first seen + horizon]
+            SELECT usr.u, usr.first_seen + $1 <= (SELECT t_end FROM bounds) AS observed,
+                   coalesce(sum(r.v), 0) AS v
+              FROM usr
+              LEFT JOIN rev r ON r.u = usr.u AND r.t > usr.first_seen AND r.t <= usr.first_seen + $1
+             GROUP BY usr.u, usr.first_seen
+        ), with_sig AS (
+            SELECT w.name,
+                   cq.event_signal(true, w.v) FILTER (WHERE w.observed) AS s,
+                   count(*) FILTER (WHERE NOT w.observed) AS censored,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY w.first_rev - w.first_t)
+                       FILTER (WHERE w.observed AND w.first_rev IS NOT NULL) AS lead
+              FROM with_out w GROUP BY w.name
+        ), without_sig AS (
+            SELECT n.name,
+                   cq.event_signal(false, b.v) FILTER (WHERE b.observed) AS s,
+                   count(*) FILTER (WHERE NOT b.observed) AS censored
+              FROM names n
+             CROSS JOIN base_out b
+              LEFT JOIN ue ON ue.u = b.u AND ue.name = n.name
+             WHERE ue.u IS NULL
+             GROUP BY n.name
+        ), stats AS (
+            SELECT n.name, n.occurrences,
+                   n.carries OR coalesce(n.name = $4, false) AS is_rev,
+                   cq.event_signal_combine(ws.s, wo.s) AS s,
+                   coalesce(ws.censored, 0) + coalesce(wo.censored, 0) AS censored,
+                   ws.lead,
+                   n.occurrences / greatest(extract(epoch FROM (b.t_end - b.t_start)) / 604800, 1)
+                       AS weekly
+              FROM names n
+             CROSS JOIN bounds b
+              LEFT JOIN with_sig ws USING (name)
+              LEFT JOIN without_sig wo USING (name)
+        ), tested AS (
+            SELECT st.*, cq.signal_p_value(st.s) AS p, cq.signal_correlation(st.s) AS r,
+                   cq.signal_odds_ratio_ci(st.s, 0.95) AS ci
+              FROM stats st
+        ), bh AS (
+            -- Benjamini-Hochberg over the events with a p-value (revenue events excluded)
+            SELECT t.name,
+                   least(1, min(t.p * t.m / t.k) OVER (ORDER BY t.p DESC, t.name DESC
+                                                       ROWS UNBOUNDED PRECEDING)) AS q
+              FROM (SELECT tt.name, tt.p,
+                           count(*) OVER () AS m,
+                           row_number() OVER (ORDER BY tt.p, tt.name) AS k
+                      FROM tested tt WHERE tt.p IS NOT NULL AND NOT tt.is_rev) t
+        ), judged AS (
+            SELECT t.*, bh.q,
+                   CASE WHEN t.is_rev THEN 'revenue event'
+                        WHEN t.p IS NULL THEN 'not enough data'
+                        WHEN bh.q > $6 OR t.r <= 0 THEN 'no signal'
+                        WHEN t.weekly < $2 THEN 'too rare'
+                        ELSE 'ready' END AS verdict,
+                   CASE WHEN t.is_rev OR t.p IS NULL THEN NULL
+                        WHEN bh.q > $6 THEN 0
+                        ELSE t.r * least(1, CASE WHEN $2 > 0 THEN t.weekly / $2 ELSE 1 END)
+                   END AS score
+              FROM tested t LEFT JOIN bh USING (name)
+        )
+        SELECT (row_number() OVER (ORDER BY j.score DESC NULLS LAST, j.is_rev, j.name))::integer,
+               j.name,
+               cq.signal_n(j.s), cq.signal_n_event(j.s), j.censored,
+               cq.signal_precision(j.s),
+               CASE WHEN cq.signal_n(j.s) > cq.signal_n_event(j.s)
+                    THEN (cq.signal_n_converted(j.s) - round(cq.signal_precision(j.s)
+                          * cq.signal_n_event(j.s)))::float8
+                         / (cq.signal_n(j.s) - cq.signal_n_event(j.s)) END,
+               cq.signal_lift(j.s), cq.signal_odds_ratio(j.s), j.ci[1], j.ci[2],
+               j.r, j.p, j.q, cq.signal_revenue_share(j.s), j.lead, j.weekly::float8,
+               j.is_rev, j.verdict, j.score, j.s
+          FROM judged j
+         ORDER BY 1
+    $q$, user_column, time_column, event_column,
+         CASE WHEN revenue_events IS NULL THEN format('e.%I::float8', value_column)
+              ELSE 'NULL::float8' END,
+         events, rev_sql, carries_sql)
+    USING horizon, min_weekly_volume, exclude_events, conversion_event, observed_until, alpha;
+END
+$$;
+
+COMMENT ON FUNCTION cq.rank_events(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8) IS
+'Ranks every event name of an event table by how well it predicts the revenue within horizon after a user''s first occurrence of it (users without the event: after their first event). Equal windows: users whose window ends after observed_until (default: the latest time in the data) are left out and counted in users_censored; revenue at or before the event does not count. Revenue: the value column of the event table (rows with a non-zero value; those events are flagged is_revenue_event), or only rows of conversion_event, or a separate revenue_events table with the same user, time and value column names. Per event: conversion rate, lift, odds ratio with 95% Woolf interval, point-biserial correlation, p-value, Benjamini-Hochberg q-value, revenue share, median lead time to the first revenue, weekly volume, verdict (ready, too rare, no signal, not enough data, revenue event) and score = correlation * min(1, weekly_volume / min_weekly_volume) when q <= alpha, 0 otherwise; ordered by score. Reads the tables with the caller''s privileges.';

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 FAILURES = []
+COUNT = [0]
 
 
 def psql(sql, *, fmt="rows"):
@@ -63,6 +64,7 @@ def close(got, want, rel=1e-9, tiny=1e-300):
 
 
 def check(name, got, want, rel=1e-9):
+    COUNT[0] += 1
     ok = close(got, want, rel)
     if not ok:
         FAILURES.append(name)
@@ -71,6 +73,7 @@ def check(name, got, want, rel=1e-9):
 
 
 def expect(name, cond, detail=""):
+    COUNT[0] += 1
     if not cond:
         FAILURES.append(name)
         print(f"FAIL {name} {detail}")
@@ -81,5 +84,5 @@ def finish(label):
     if FAILURES:
         print(f"{label}: {len(FAILURES)} failure(s)")
         sys.exit(1)
-    print(f"{label}: all checks passed")
+    print(f"{label}: all {COUNT[0]} checks passed")
     sys.exit(0)

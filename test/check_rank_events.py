@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""cq.rank_events on generated data with planted signals (test/gen_signal_data.py):
+
+1. the ranking puts them in the right places: the true driver (add_to_cart) first and ready;
+   the rare perfect predictor (vip_call) with the largest odds ratio of all candidates but
+   "too rare"; the frequent events without effect (page_view, newsletter_signup) "no signal";
+   the revenue event (purchase) flagged and last; session_start (every user) untestable;
+2. every figure equals an independent computation in Python of the same definition (equal
+   windows, censoring, revenue strictly after the first occurrence), with the statistics from
+   scipy / sklearn (test/signal_reference.py), to 1e-9 relative;
+3. the same holds with revenue from a separate table, a conversion event, excluded events and
+   an explicit end of observation.
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cqtest import check, copy_out, expect, finish, num, psql  # noqa: E402
+from gen_signal_data import generate  # noqa: E402
+from signal_reference import reference  # noqa: E402
+
+H = 14 * 86400
+COLS = ["rank", "event_name", "users", "users_with_event", "users_censored", "conversion_rate",
+        "baseline_conversion_rate", "lift", "odds_ratio", "odds_ratio_lower", "odds_ratio_upper",
+        "correlation", "p_value", "q_value", "revenue_share", "lead_seconds", "weekly_volume",
+        "is_revenue_event", "verdict", "score"]
+
+
+def expected(u, t, n, v, horizon, *, rev=None, conversion=None, exclude=(), t_end=None,
+             min_weekly=50.0, alpha=0.05):
+    """The rank_events figures by the documented definition, in plain Python."""
+    if rev is None:
+        sel = (n == conversion) & ~np.isnan(v) if conversion else (~np.isnan(v)) & (v != 0)
+        ru, rt, rv = u[sel], t[sel], v[sel]
+    else:
+        ru, rt, rv = rev
+    if t_end is None:
+        t_end = max(t.max(), rt.max() if len(rt) else t.max())
+    t_start = t.min()
+    order = np.lexsort((rt, ru))
+    ru, rt, rv = ru[order], rt[order], rv[order]
+    users = np.unique(u)
+    first_seen = {}
+    for uu, tt in zip(u, t):
+        if uu not in first_seen or tt < first_seen[uu]:
+            first_seen[uu] = tt
+    # revenue per user, sorted by time
+    starts = np.searchsorted(ru, users, "left")
+    ends = np.searchsorted(ru, users, "right")
+    rev_of = {uu: (rt[a:b], rv[a:b]) for uu, a, b in zip(users, starts, ends)}
+
+    def window(uu, anchor):
+        ts, vs = rev_of[uu]
+        m = (ts > anchor) & (ts <= anchor + horizon)
+        return float(vs[m].sum()) if m.any() else 0.0, (ts[m].min() if m.any() else None)
+
+    base = {uu: window(uu, first_seen[uu])[0] for uu in users}
+    weeks = max((t_end - t_start) / 604800.0, 1.0)
+    out = {}
+    for name in sorted(set(n) - set(exclude)):
+        m = n == name
+        first_e = {}
+        for uu, tt in zip(u[m], t[m]):
+            if uu not in first_e or tt < first_e[uu]:
+                first_e[uu] = tt
+        e_flags, vals, censored, leads = [], [], 0, []
+        for uu in users:
+            if uu in first_e:
+                anchor = first_e[uu]
+                if anchor + horizon > t_end:
+                    censored += 1
+                    continue
+                val, first_rev = window(uu, anchor)
+                if first_rev is not None:
+                    leads.append(first_rev - anchor)
+                e_flags.append(True)
+                vals.append(val)
+            else:
+                if first_seen[uu] + horizon > t_end:
+                    censored += 1
+                    continue
+                e_flags.append(False)
+                vals.append(base[uu])
+        e_flags, vals = np.array(e_flags), np.array(vals)
+        r = reference(e_flags, vals)
+        carries = rev is None and conversion is None and bool(((~np.isnan(v[m])) & (v[m] != 0)).any())
+        ne = ~e_flags
+        out[name] = dict(
+            event_name=name, users=r["n"], users_with_event=r["n_event"], users_censored=censored,
+            conversion_rate=r["precision"],
+            baseline_conversion_rate=float((vals[ne] > 0).mean()) if ne.any() else None,
+            lift=r["lift"], odds_ratio=r["odds_ratio"], odds_ratio_lower=r["odds_ratio_lower"],
+            odds_ratio_upper=r["odds_ratio_upper"], correlation=r["correlation"],
+            p_value=r["p_value"], revenue_share=r["revenue_share"],
+            lead_seconds=float(np.median(leads)) if leads else None,
+            weekly_volume=m.sum() / weeks, is_revenue_event=carries or name == conversion)
+    # Benjamini-Hochberg over the testable non-revenue events
+    tested = sorted((e for e in out.values() if e["p_value"] is not None and not e["is_revenue_event"]),
+                    key=lambda e: (e["p_value"], e["event_name"]))
+    mcount, qmin = len(tested), 1.0
+    for k in range(mcount, 0, -1):
+        e = tested[k - 1]
+        qmin = min(qmin, e["p_value"] * mcount / k)
+        e["q_value"] = qmin
+    for e in out.values():
+        e.setdefault("q_value", None)
+        if e["is_revenue_event"]:
+            e["verdict"], e["score"] = "revenue event", None
+        elif e["p_value"] is None:
+            e["verdict"], e["score"] = "not enough data", None
+        elif e["q_value"] > alpha or e["correlation"] <= 0:
+            e["verdict"] = "no signal"
+            e["score"] = 0.0 if e["q_value"] > alpha else e["correlation"] * min(1, e["weekly_volume"] / min_weekly)
+        else:
+            e["verdict"] = "too rare" if e["weekly_volume"] < min_weekly else "ready"
+            e["score"] = e["correlation"] * min(1, e["weekly_volume"] / min_weekly)
+    return out
+
+
+def query(args):
+    return psql(f"""SELECT rank, event_name, users, users_with_event, users_censored, conversion_rate,
+                           baseline_conversion_rate, lift, odds_ratio, odds_ratio_lower,
+                           odds_ratio_upper, correlation, p_value, q_value, revenue_share,
+                           extract(epoch FROM median_lead_time), weekly_volume, is_revenue_event,
+                           verdict, score
+                      FROM cq.rank_events({args})""")
+
+
+def compare(label, rows, want):
+    expect(f"{label}.names", sorted(r[1] for r in rows) == sorted(want), [r[1] for r in rows])
+    for row in rows:
+        got = dict(zip(COLS, row))
+        w = want.get(got["event_name"])
+        if w is None:
+            continue
+        for c in COLS[2:]:
+            if c in ("verdict",):
+                expect(f"{label}.{got['event_name']}.{c}", got[c] == w[c], (got[c], w[c]))
+            elif c == "is_revenue_event":
+                expect(f"{label}.{got['event_name']}.{c}", (got[c] == "t") == w[c], (got[c], w[c]))
+            elif c == "p_value" and w[c] is not None and got["correlation"]:
+                # see check_signal_scipy.py: p amplifies the last digits of r by about t^2
+                r, nn = float(got["correlation"]), int(got["users"])
+                t2 = (nn - 2) * r * r / (1 - r * r) if abs(r) < 1 else 0
+                check(f"{label}.{got['event_name']}.{c}", num(got[c]), w[c], rel=1e-9 + t2 * 1e-12)
+            elif c == "q_value" and w[c] is not None and got["q_value"]:
+                check(f"{label}.{got['event_name']}.{c}", num(got[c]), w[c], rel=1e-6)
+            else:
+                check(f"{label}.{got['event_name']}.{c}", num(got[c]), w[c])
+    # ordered by score (NULLs last), then revenue events last, then name
+    keyed = [(-(num(r[19])) if r[19] else float("inf"), r[17] == "t", r[1]) for r in rows]
+    expect(f"{label}.order", keyed == sorted(keyed), rows)
+    expect(f"{label}.ranks", [int(r[0]) for r in rows] == list(range(1, len(rows) + 1)))
+
+
+def main():
+    u, t, n, v, _ = generate(users=20000, weeks=26, names=8, seed=1)
+    psql("CREATE TABLE gen_events (user_id bigint, event_time timestamptz, event_name text, revenue numeric)")
+    subprocess_copy = ("\\copy gen_events FROM PROGRAM '/usr/bin/python3 test/gen_signal_data.py "
+                       "--users 20000 --weeks 26 --names 8 --seed 1' WITH (FORMAT csv)")
+    import subprocess
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", subprocess_copy], check=True)
+    psql("ANALYZE gen_events")
+    cnt = int(psql("SELECT count(*) FROM gen_events")[0][0])
+    expect("loaded", cnt == len(u), (cnt, len(u)))
+    t = t.astype(float)
+
+    # 1 + 2: default arguments (revenue = rows with a non-zero value: the purchases)
+    rows = query("'gen_events', '14 days'")
+    by = {r[1]: dict(zip(COLS, r)) for r in rows}
+    expect("driver_first", rows[0][1] == "add_to_cart" and rows[0][18] == "ready", rows[0])
+    tested_or = {k: num(r["odds_ratio"]) for k, r in by.items() if r["is_revenue_event"] == "f"
+                 and r["odds_ratio"]}
+    expect("rare_predictor_largest_or", max(tested_or, key=tested_or.get) == "vip_call", tested_or)
+    expect("rare_predictor_too_rare", by["vip_call"]["verdict"] == "too rare", by["vip_call"])
+    expect("rare_predictor_below_driver", int(by["vip_call"]["rank"]) > 1)
+    for name in ("page_view", "newsletter_signup"):
+        expect(f"{name}_no_signal", by[name]["verdict"] == "no signal", by[name])
+        expect(f"{name}_below_rare", int(by[name]["rank"]) > int(by["vip_call"]["rank"]))
+    expect("purchase_flagged_last", by["purchase"]["is_revenue_event"] == "t"
+           and int(by["purchase"]["rank"]) == len(rows), by["purchase"])
+    expect("session_start_untestable", by["session_start"]["verdict"] == "not enough data")
+    expect("censored_counted", int(by["session_start"]["users_censored"]) > 0)
+    compare("default", rows, expected(u, t, n, v, H))
+
+    # 3a. revenue from a separate table, excluded events, an explicit end of observation
+    psql("""CREATE TABLE gen_revenue AS SELECT user_id, event_time, revenue FROM gen_events
+             WHERE event_name = 'purchase';
+            CREATE VIEW gen_actions AS SELECT user_id, event_time, event_name FROM gen_events
+             WHERE event_name <> 'purchase'""")
+    end = "2024-06-01 00:00:00+00"
+    end_s = float(np.datetime64("2024-06-01T00:00:00").astype("datetime64[s]").astype(np.int64))
+    sel = n == "purchase"
+    keep = n != "purchase"
+    rows = query(f"'gen_actions', '7 days', revenue_events => 'gen_revenue', "
+                 f"exclude_events => '{{event_01,event_02}}', observed_until => '{end}'")
+    want = expected(u[keep], t[keep], n[keep], v[keep], 7 * 86400, rev=(u[sel], t[sel], v[sel]),
+                    exclude=("event_01", "event_02"), t_end=end_s)
+    compare("revenue_table", rows, want)
+    expect("revenue_table.driver_first", rows[0][1] == "add_to_cart", rows[0])
+
+    # 3b. a conversion event in the same table; a stricter volume threshold
+    rows = query("'gen_events', '30 days', conversion_event => 'purchase', min_weekly_volume => 300")
+    compare("conversion_event", rows, expected(u, t, n, v, 30 * 86400, conversion="purchase",
+                                              min_weekly=300))
+    by = {r[1]: r for r in rows}
+    expect("conversion_event.flagged", by["purchase"][17] == "t")
+    expect("conversion_event.driver_too_rare_at_300", by["add_to_cart"][18] == "too rare", by["add_to_cart"])
+    finish("check_rank_events")
+
+
+main()
