@@ -21,7 +21,8 @@ OBJS = \
 	src/event_fingerprint.o \
 	src/dedup_keep.o \
 	src/signal_quality.o \
-	src/rank_measures.o
+	src/rank_measures.o \
+	src/rank_events.o
 
 DATA = \
 	conversion_quality--1.0.sql

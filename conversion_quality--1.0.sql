@@ -452,6 +452,23 @@ CREATE AGGREGATE cq.auc(score float8, label boolean) (
 COMMENT ON AGGREGATE cq.auc(float8, boolean) IS
 'ROC AUC of score for label, exact: the probability that a random positive scores above a random negative, ties counting one half (as sklearn.metrics.roc_auc_score). Rows with a NULL are skipped; NULL unless both labels occur. Keeps every pair (16 bytes each) until the end.';
 
+-- The single pass behind cq.rank_events (src/rank_events.c): walks a query ordered by user
+-- and time and returns the raw per-event figures.  Internal: its query argument is built by
+-- cq.rank_events from checked, quoted identifiers.
+CREATE FUNCTION cq.rank_events_scan(query text, horizon interval, observed_until timestamptz)
+RETURNS TABLE (
+    event_name text,
+    occurrences bigint,
+    carries boolean,
+    users_censored bigint,
+    signal cq.event_signal,
+    median_lead_time interval,
+    first_time timestamptz)
+AS 'MODULE_PATHNAME', 'rank_events_scan'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION cq.rank_events_scan(text, interval, timestamptz) IS
+'Internal to cq.rank_events: one pass over a query of (user, time, event name, revenue) ordered by user and time; per event name its rows, whether they carry revenue, censored users, the cq.event_signal of window revenue (with: from the first occurrence; without: from the first event), the median lead time to the first revenue, and the earliest event time.';
+
 -- Ranking of every candidate event of an event table by how well it predicts the revenue
 -- that follows it.  Identifiers are checked through the catalog and quoted with
 -- format('%I'); the tables are read with the caller's privileges (SECURITY INVOKER).
@@ -500,7 +517,8 @@ DECLARE
     rels regclass[];
     col_type regtype;
     rev_sql text;
-    carries_sql text;
+    stream_sql text;
+    t_end timestamptz;
 BEGIN
     IF events IS NULL OR horizon IS NULL OR user_column IS NULL OR time_column IS NULL
        OR event_column IS NULL OR value_column IS NULL OR min_weekly_volume IS NULL
@@ -566,130 +584,91 @@ BEGIN
         END LOOP;
     END LOOP;
 
-    -- revenue rows, and which events carry revenue themselves
+    -- The stream the C scan walks: (user, time, event name or NULL, revenue or NULL), ordered
+    -- by user and time.  Revenue is the value of rows with a non-zero value, or of rows of
+    -- conversion_event, or the rows of revenue_events.
     IF revenue_events IS NOT NULL THEN
-        rev_sql := format('SELECT r.%I AS u, r.%I::timestamptz AS t, r.%I::float8 AS v FROM %s r
-                            WHERE r.%1$I IS NOT NULL AND r.%2$I IS NOT NULL AND r.%3$I IS NOT NULL',
-                          user_column, time_column, value_column, revenue_events);
-        carries_sql := 'false';
+        rev_sql := 'NULL::float8';
     ELSIF conversion_event IS NOT NULL THEN
-        rev_sql := 'SELECT u, t, v FROM ev WHERE name = $4 AND v IS NOT NULL';
-        carries_sql := 'false';
+        rev_sql := format('CASE WHEN e.%I::text = %L THEN e.%I::float8 END',
+                          event_column, conversion_event, value_column);
     ELSE
-        rev_sql := 'SELECT u, t, v FROM ev WHERE v <> 0';
-        carries_sql := 'coalesce(bool_or(ev.v <> 0), false)';
+        rev_sql := format('CASE WHEN e.%I::float8 <> 0 THEN e.%1$I::float8 END', value_column);
+    END IF;
+    stream_sql := format('SELECT e.%I AS u, e.%I::timestamptz AS t, e.%I::text AS name, %s AS rev
+                            FROM %s e
+                           WHERE e.%1$I IS NOT NULL AND e.%2$I IS NOT NULL AND e.%3$I IS NOT NULL',
+                         user_column, time_column, event_column, rev_sql, events);
+    IF revenue_events IS NOT NULL THEN
+        stream_sql := stream_sql || format('
+                          UNION ALL
+                          SELECT r.%I, r.%I::timestamptz, NULL::text, r.%I::float8
+                            FROM %s r
+                           WHERE r.%1$I IS NOT NULL AND r.%2$I IS NOT NULL AND r.%3$I IS NOT NULL',
+                          user_column, time_column, value_column, revenue_events);
+    END IF;
+    stream_sql := 'SELECT u, t, name, rev FROM (' || stream_sql || ') s ORDER BY u, t';
+
+    -- the end of observation: the latest time in the data unless given
+    t_end := observed_until;
+    IF t_end IS NULL THEN
+        EXECUTE format('SELECT max(e.%I)::timestamptz FROM %s e', time_column, events) INTO t_end;
+        IF revenue_events IS NOT NULL THEN
+            EXECUTE format('SELECT greatest($1, max(r.%I)::timestamptz) FROM %s r',
+                           time_column, revenue_events) INTO t_end USING t_end;
+        END IF;
+    END IF;
+    IF t_end IS NULL THEN
+        RETURN;                 -- no rows at all
     END IF;
 
-    RETURN QUERY EXECUTE format($q$
-        WITH ev AS (
-            SELECT e.%1$I AS u, e.%2$I::timestamptz AS t, e.%3$I::text AS name, %4$s AS v
-              FROM %5$s e
-             WHERE e.%1$I IS NOT NULL AND e.%2$I IS NOT NULL AND e.%3$I IS NOT NULL
-        ), rev AS (
-            %6$s
-        ), bounds AS (
-            SELECT coalesce($5, greatest((SELECT max(t) FROM ev), (SELECT max(t) FROM rev)))
-                       AS t_end,
-                   (SELECT min(t) FROM ev) AS t_start
-        ), ue AS (
-            SELECT ev.u, ev.name, min(ev.t) AS first_t, count(*) AS occurrences,
-                   %7$s AS carries
-              FROM ev GROUP BY ev.u, ev.name
-        ), names AS (
-            SELECT ue.name, sum(ue.occurrences) AS occurrences, bool_or(ue.carries) AS carries
-              FROM ue
-             WHERE ue.name <> ALL ($3)
-             GROUP BY ue.name
-        ), usr AS (
-            SELECT ue.u, min(ue.first_t) AS first_seen FROM ue GROUP BY ue.u
-        ), with_out AS (
-            -- users with the event: revenue in (first occurrence, first occurrence + horizon]
-            SELECT ue.u, ue.name, ue.first_t,
-                   ue.first_t + $1 <= (SELECT t_end FROM bounds) AS observed,
-                   coalesce(sum(r.v), 0) AS v, min(r.t) AS first_rev
-              FROM ue
-              JOIN names USING (name)
-              LEFT JOIN rev r ON r.u = ue.u AND r.t > ue.first_t AND r.t <= ue.first_t + $1
-             GROUP BY ue.u, ue.name, ue.first_t
-        ), base_out AS (
-            -- users without it: revenue in (first seen, first seen + horizon]
-            SELECT usr.u, usr.first_seen + $1 <= (SELECT t_end FROM bounds) AS observed,
-                   coalesce(sum(r.v), 0) AS v
-              FROM usr
-              LEFT JOIN rev r ON r.u = usr.u AND r.t > usr.first_seen AND r.t <= usr.first_seen + $1
-             GROUP BY usr.u, usr.first_seen
-        ), with_sig AS (
-            SELECT w.name,
-                   cq.event_signal(true, w.v) FILTER (WHERE w.observed) AS s,
-                   count(*) FILTER (WHERE NOT w.observed) AS censored,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY w.first_rev - w.first_t)
-                       FILTER (WHERE w.observed AND w.first_rev IS NOT NULL) AS lead
-              FROM with_out w GROUP BY w.name
-        ), without_sig AS (
-            SELECT n.name,
-                   cq.event_signal(false, b.v) FILTER (WHERE b.observed) AS s,
-                   count(*) FILTER (WHERE NOT b.observed) AS censored
-              FROM names n
-             CROSS JOIN base_out b
-              LEFT JOIN ue ON ue.u = b.u AND ue.name = n.name
-             WHERE ue.u IS NULL
-             GROUP BY n.name
-        ), stats AS (
-            SELECT n.name, n.occurrences,
-                   n.carries OR coalesce(n.name = $4, false) AS is_rev,
-                   cq.event_signal_combine(ws.s, wo.s) AS s,
-                   coalesce(ws.censored, 0) + coalesce(wo.censored, 0) AS censored,
-                   ws.lead,
-                   n.occurrences / greatest(extract(epoch FROM (b.t_end - b.t_start)) / 604800, 1)
+    RETURN QUERY
+        WITH scan AS (
+            SELECT sc.*, coalesce(sc.event_name = conversion_event, false) OR sc.carries AS is_rev,
+                   sc.occurrences / greatest(extract(epoch FROM (t_end - sc.first_time)) / 604800, 1)
                        AS weekly
-              FROM names n
-             CROSS JOIN bounds b
-              LEFT JOIN with_sig ws USING (name)
-              LEFT JOIN without_sig wo USING (name)
+              FROM cq.rank_events_scan(stream_sql, horizon, t_end) sc
+             WHERE sc.event_name <> ALL (exclude_events)
         ), tested AS (
-            SELECT st.*, cq.signal_p_value(st.s) AS p, cq.signal_correlation(st.s) AS r,
-                   cq.signal_odds_ratio_ci(st.s, 0.95) AS ci
-              FROM stats st
+            SELECT sc.*, cq.signal_p_value(sc.signal) AS p, cq.signal_correlation(sc.signal) AS r,
+                   cq.signal_odds_ratio_ci(sc.signal, 0.95) AS ci
+              FROM scan sc
         ), bh AS (
             -- Benjamini-Hochberg over the events with a p-value (revenue events excluded)
-            SELECT t.name,
-                   least(1, min(t.p * t.m / t.k) OVER (ORDER BY t.p DESC, t.name DESC
+            SELECT b.event_name,
+                   least(1, min(b.p * b.m / b.k) OVER (ORDER BY b.p DESC, b.event_name DESC
                                                        ROWS UNBOUNDED PRECEDING)) AS q
-              FROM (SELECT tt.name, tt.p,
+              FROM (SELECT tt.event_name, tt.p,
                            count(*) OVER () AS m,
-                           row_number() OVER (ORDER BY tt.p, tt.name) AS k
-                      FROM tested tt WHERE tt.p IS NOT NULL AND NOT tt.is_rev) t
+                           row_number() OVER (ORDER BY tt.p, tt.event_name) AS k
+                      FROM tested tt WHERE tt.p IS NOT NULL AND NOT tt.is_rev) b
         ), judged AS (
             SELECT t.*, bh.q,
                    CASE WHEN t.is_rev THEN 'revenue event'
                         WHEN t.p IS NULL THEN 'not enough data'
-                        WHEN bh.q > $6 OR t.r <= 0 THEN 'no signal'
-                        WHEN t.weekly < $2 THEN 'too rare'
+                        WHEN bh.q > alpha OR t.r <= 0 THEN 'no signal'
+                        WHEN t.weekly < min_weekly_volume THEN 'too rare'
                         ELSE 'ready' END AS verdict,
                    CASE WHEN t.is_rev OR t.p IS NULL THEN NULL
-                        WHEN bh.q > $6 THEN 0
-                        ELSE t.r * least(1, CASE WHEN $2 > 0 THEN t.weekly / $2 ELSE 1 END)
+                        WHEN bh.q > alpha THEN 0
+                        ELSE t.r * least(1, CASE WHEN min_weekly_volume > 0
+                                                 THEN t.weekly / min_weekly_volume ELSE 1 END)
                    END AS score
-              FROM tested t LEFT JOIN bh USING (name)
+              FROM tested t LEFT JOIN bh USING (event_name)
         )
-        SELECT (row_number() OVER (ORDER BY j.score DESC NULLS LAST, j.is_rev, j.name))::integer,
-               j.name,
-               cq.signal_n(j.s), cq.signal_n_event(j.s), j.censored,
-               cq.signal_precision(j.s),
-               CASE WHEN cq.signal_n(j.s) > cq.signal_n_event(j.s)
-                    THEN (cq.signal_n_converted(j.s) - round(cq.signal_precision(j.s)
-                          * cq.signal_n_event(j.s)))::float8
-                         / (cq.signal_n(j.s) - cq.signal_n_event(j.s)) END,
-               cq.signal_lift(j.s), cq.signal_odds_ratio(j.s), j.ci[1], j.ci[2],
-               j.r, j.p, j.q, cq.signal_revenue_share(j.s), j.lead, j.weekly::float8,
-               j.is_rev, j.verdict, j.score, j.s
+        SELECT (row_number() OVER (ORDER BY j.score DESC NULLS LAST, j.is_rev, j.event_name))::integer,
+               j.event_name,
+               cq.signal_n(j.signal), cq.signal_n_event(j.signal), j.users_censored,
+               cq.signal_precision(j.signal),
+               CASE WHEN cq.signal_n(j.signal) > cq.signal_n_event(j.signal)
+                    THEN (cq.signal_n_converted(j.signal) - round(cq.signal_precision(j.signal)
+                          * cq.signal_n_event(j.signal)))::float8
+                         / (cq.signal_n(j.signal) - cq.signal_n_event(j.signal)) END,
+               cq.signal_lift(j.signal), cq.signal_odds_ratio(j.signal), j.ci[1], j.ci[2],
+               j.r, j.p, j.q, cq.signal_revenue_share(j.signal), j.median_lead_time,
+               j.weekly::float8, j.is_rev, j.verdict, j.score, j.signal
           FROM judged j
-         ORDER BY 1
-    $q$, user_column, time_column, event_column,
-         CASE WHEN revenue_events IS NULL THEN format('e.%I::float8', value_column)
-              ELSE 'NULL::float8' END,
-         events, rev_sql, carries_sql)
-    USING horizon, min_weekly_volume, exclude_events, conversion_event, observed_until, alpha;
+         ORDER BY 1;
 END
 $$;
 

@@ -361,6 +361,16 @@ signal_group_merge(SignalGroup *a, const SignalGroup *b)
 	a->pos += b->pos;
 }
 
+/*
+ * Add one row to a summary, as the aggregate does (used by rank_events.c).
+ */
+void
+cq_event_signal_add(EventSignal *s, bool has_event, double value)
+{
+	CheckSignalValue(value);
+	signal_group_add(&s->g[has_event ? 1 : 0], value);
+}
+
 /* Append a double in its shortest exact form */
 static void
 append_double(StringInfo buf, double v)

@@ -48,6 +48,9 @@ typedef struct EventSignal
 #define PG_GETARG_EVENTSIGNAL_P(n)	DatumGetEventSignalP(PG_GETARG_DATUM(n))
 #define PG_RETURN_EVENTSIGNAL_P(x)	PG_RETURN_POINTER(x)
 
+/* One row into a summary, as the aggregate adds it (signal_quality.c) */
+extern void cq_event_signal_add(EventSignal *s, bool has_event, double value);
+
 /* Statistics helpers (signal_quality.c) */
 extern double cq_t_two_sided_p(double t, double df);
 extern double cq_normal_upper_quantile(double q);

@@ -103,9 +103,12 @@ def main():
     a = ap.parse_args()
     u, t, n, v, _ = generate(a.users, a.weeks, a.names, a.seed)
     ts = t.astype("datetime64[s]").astype(str)
-    w = sys.stdout.write
-    for i in range(len(u)):
-        w(f"{u[i]},{ts[i]}+00,{n[i]},{'' if np.isnan(v[i]) else v[i]}\n")
+    vs = ["" if x != x else repr(float(x)) for x in v]
+    out = sys.stdout
+    chunk = 200000
+    for a in range(0, len(u), chunk):
+        out.write("".join(f"{uu},{tt}+00,{nn},{vv}\n" for uu, tt, nn, vv in
+                          zip(u[a:a + chunk].tolist(), ts[a:a + chunk], n[a:a + chunk], vs[a:a + chunk])))
 
 
 if __name__ == "__main__":
