@@ -307,7 +307,8 @@ slog1p(double v)
 static void
 signal_group_add(SignalGroup *g, double v)
 {
-	double		lv = slog1p(v);
+	/* revenue is mostly zero: skip log1p there (log1p(±0) is ±0 anyway) */
+	double		lv = (v == 0.0) ? v : slog1p(v);
 	double		n = (double) (g->n + 1);
 
 	g->sx += v;

@@ -6,11 +6,11 @@
 #    computed in plain SQL (goal >= 3x faster).
 # Both sides of each comparison run in the same session, alternately, serial plans; the median
 # of several runs is reported.  No assertions: this prints figures for the README.
-# Environment: BENCH_SIGNAL_ROWS (default 500000), BENCH_SIGNAL_USERS (default 255000, about
+# Environment: BENCH_SIGNAL_ROWS (default 500000), BENCH_SIGNAL_USERS (default 267000, about
 # 5M events), BENCH_SIGNAL_RUNS (default 7 for part 1, 3 for part 2).
 set -euo pipefail
 ROWS=${BENCH_SIGNAL_ROWS:-500000}
-USERS=${BENCH_SIGNAL_USERS:-255000}
+USERS=${BENCH_SIGNAL_USERS:-267000}
 RUNS=${BENCH_SIGNAL_RUNS:-}
 DB=cq_bench_signal
 dropdb --if-exists "$DB" >/dev/null 2>&1 || true
