@@ -53,8 +53,6 @@ SELECT rpad('corr(x, value)', 40) || lpad(round(:corr_ms::numeric, 1)::text, 9) 
 SELECT rpad('cq.event_signal(has_event, value)', 40) || lpad(round(:sig_ms::numeric, 1)::text, 9) || ' ms';
 SELECT rpad('ratio cq.event_signal / corr', 40) || lpad(round((:sig_ms / :corr_ms)::numeric, 2)::text, 9)
        || ' x   (goal <= 1.2)';
-SELECT rpad('ratio above the scan floor', 40)
-       || lpad(round(((:sig_ms - :floor_ms) / (:corr_ms - :floor_ms))::numeric, 2)::text, 9) || ' x';
 SQL
 
 echo
