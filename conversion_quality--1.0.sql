@@ -465,7 +465,7 @@ RETURNS TABLE (
     median_lead_time interval,
     first_time timestamptz)
 AS 'MODULE_PATHNAME', 'rank_events_scan'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION cq.rank_events_scan(text, interval, timestamptz) IS
 'Internal to cq.rank_events: one pass over a query of (user, time, event name, revenue) ordered by user and time; per event name its rows, whether they carry revenue, censored users, the cq.event_signal of window revenue (with: from the first occurrence; without: from the first event), the median lead time to the first revenue, and the earliest event time.';
 
@@ -628,7 +628,7 @@ BEGIN
                    sc.occurrences / greatest(extract(epoch FROM (t_end - sc.first_time)) / 604800, 1)
                        AS weekly
               FROM cq.rank_events_scan(stream_sql, horizon, t_end) sc
-             WHERE sc.event_name <> ALL (exclude_events)
+             WHERE NOT coalesce(sc.event_name = ANY (exclude_events), false)
         ), tested AS (
             SELECT sc.*, cq.signal_p_value(sc.signal) AS p, cq.signal_correlation(sc.signal) AS r,
                    cq.signal_odds_ratio_ci(sc.signal, 0.95) AS ci

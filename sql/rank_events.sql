@@ -44,11 +44,11 @@ SELECT round(cq.signal_mean(signal, true)::numeric, 6) AS mean_with,
                       time_column => 'When', event_column => 'What', value_column => 'Amount',
                       observed_until => '2024-01-31')
  WHERE event_name = 'cart';
--- a longer horizon censors more users; excluded events disappear
+-- a longer horizon censors more users; excluded events disappear (a NULL in the list matches nothing)
 SELECT event_name, users, users_censored, verdict
   FROM cq.rank_events('"Shop Data"."My Events"', '20 days', user_column => 'User Id',
                       time_column => 'When', event_column => 'What', value_column => 'Amount',
-                      observed_until => '2024-01-31', exclude_events => '{visit}');
+                      observed_until => '2024-01-31', exclude_events => '{visit,NULL}');
 -- the output row type
 SELECT p.proname, pg_get_function_result(p.oid)
   FROM pg_proc p WHERE p.oid = 'cq.rank_events'::regproc;
@@ -78,3 +78,18 @@ SELECT * FROM cq.rank_events('"Shop Data"."My Events"', '1 day', user_column => 
 -- an identifier is never spliced into SQL unquoted
 SELECT * FROM cq.rank_events('"Shop Data"."My Events"', '1 day',
                              user_column => 'User Id"; DROP TABLE x; --');
+-- the tables are read with the caller's privileges
+CREATE ROLE regress_cq_signal_reader;
+GRANT USAGE ON SCHEMA cq, "Shop Data" TO regress_cq_signal_reader;
+SET ROLE regress_cq_signal_reader;
+SELECT * FROM cq.rank_events('"Shop Data"."My Events"', '10 days', user_column => 'User Id',
+                             time_column => 'When', event_column => 'What', value_column => 'Amount');
+RESET ROLE;
+GRANT SELECT ON "Shop Data"."My Events" TO regress_cq_signal_reader;
+SET ROLE regress_cq_signal_reader;
+SELECT count(*) FROM cq.rank_events('"Shop Data"."My Events"', '10 days', user_column => 'User Id',
+                                    time_column => 'When', event_column => 'What', value_column => 'Amount');
+RESET ROLE;
+REVOKE ALL ON SCHEMA cq, "Shop Data" FROM regress_cq_signal_reader;
+REVOKE ALL ON "Shop Data"."My Events" FROM regress_cq_signal_reader;
+DROP ROLE regress_cq_signal_reader;
