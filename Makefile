@@ -35,6 +35,8 @@ REGRESS = \
 	dedup_bad_input \
 	readme_examples
 
+REGRESS_OPTS = --load-extension=conversion_quality
+
 # libphonenumber is C++; the shim in src/phone_shim.cpp is the only C++ file.
 SHLIB_LINK += -lphonenumber -licuuc -lstdc++
 
