@@ -54,3 +54,8 @@ SELECT type AS event_name, cq.event_fingerprint(session, aid, ts_ms, type)::text
   FROM otto_events;
 SELECT event_name, rows, conversions, duplicates
   FROM cq.dedup_report('otto_keyed') WHERE is_total;
+
+-- The README's example.
+SELECT count(*) - count(DISTINCT cq.event_fingerprint(invoice_no, stock_code, description,
+           quantity, invoice_date, unit_price, customer_id, country)) AS identical_extra_rows
+  FROM online_retail;   -- 5268
