@@ -8,6 +8,10 @@
 CREATE SCHEMA cq;
 COMMENT ON SCHEMA cq IS
 'conversion_quality: event dedup keys, funnel progression and event-to-revenue signal quality';
+-- Analysts use the functions without further grants; every function runs with
+-- the caller's privileges, so this gives no access to anyone's data.  A DBA may
+-- REVOKE it and grant USAGE to chosen roles instead.
+GRANT USAGE ON SCHEMA cq TO PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Identity: identifier normalization and match keys
