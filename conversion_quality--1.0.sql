@@ -34,6 +34,14 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cq.normalize_phone(text, text, text) IS
 'Phone number parsed with libphonenumber (national formats in default_region, an ISO 3166-1 alpha-2 code): +<digits> for e164, generic, google, tiktok, uid2; digits only for meta, snap. NULL when the number is not valid or phone or platform is NULL.';
 
+CREATE FUNCTION cq.phone_regions()
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'phone_regions'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION cq.phone_regions() IS
+'The ISO 3166-1 alpha-2 region codes libphonenumber knows, sorted: the valid values of default_region in cq.normalize_phone and cq.match_key.';
+
 CREATE FUNCTION cq.normalize_identifier(value text, kind text, platform text DEFAULT 'generic',
                                         default_region text DEFAULT NULL)
 RETURNS text

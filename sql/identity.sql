@@ -80,6 +80,14 @@ SELECT kind, value, p AS platform, cq.normalize_identifier(value, kind, p) AS no
 SELECT cq.normalize_identifier(' A.B+c@Gmail.com', 'email', 'google'),
        cq.normalize_identifier('020 7183 8750', 'phone', 'meta', 'gb');
 
+-- The valid regions: every ISO 3166-1 alpha-2 code libphonenumber knows.
+SELECT cardinality(cq.phone_regions()) > 200 AS many,
+       cq.phone_regions() @> ARRAY['US', 'GB', 'FR', 'DE', 'IT', 'AU', 'RU'] AS has_examples,
+       cq.phone_regions() = ARRAY(SELECT unnest(cq.phone_regions()) ORDER BY 1) AS sorted,
+       bool_and(r ~ '^[A-Z]{2}$') AS all_two_letters,
+       bool_and(cq.normalize_phone('+442071838750', r) IS NOT NULL) AS all_accepted
+  FROM unnest(cq.phone_regions()) AS r;
+
 -- Caller mistakes: unknown platform, kind or region.
 SELECT cq.normalize_email('a@b.com', 'facebook');
 SELECT cq.normalize_phone('+1 650 555 1212', NULL, 'gmail');
