@@ -44,23 +44,25 @@ REGRESS = \
 	rank_events \
 	signal_readme
 
-# Tests named above whose sql/ file is not in this checkout are skipped with a warning, so one
-# missing file does not stop every other suite (the foundation commit lists tests it does not ship).
-REGRESS_MISSING := $(filter-out $(basename $(notdir $(wildcard sql/*.sql))),$(REGRESS))
-ifneq ($(REGRESS_MISSING),)
-$(warning REGRESS tests without sql/ file, skipped: $(REGRESS_MISSING))
-REGRESS := $(filter-out $(REGRESS_MISSING),$(REGRESS))
-endif
+REGRESS_OPTS = --load-extension=conversion_quality
 
 # libphonenumber is C++; the shim in src/phone_shim.cpp is the only C++ file.
 SHLIB_LINK += -lphonenumber -licuuc -lstdc++
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 
 # The C++ shim needs C++11 or later (libphonenumber's headers).
 override CXXFLAGS += -std=c++14
+else
+# PostgreSQL's build files are not installed yet (a fresh machine): only
+# `make demo` and `make test` work here, and they install them first.
+all install installcheck:
+	@echo "pg_config ($(PG_CONFIG)) not found: install postgresql-server-dev-15, or run 'make demo' / 'make test' as root, which install it" >&2
+	@exit 1
+endif
 
 .PHONY: demo test bench
 demo:

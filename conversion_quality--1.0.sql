@@ -8,6 +8,10 @@
 CREATE SCHEMA cq;
 COMMENT ON SCHEMA cq IS
 'conversion_quality: event dedup keys, funnel progression and event-to-revenue signal quality';
+-- Analysts use the functions without further grants; every function runs with
+-- the caller's privileges, so this gives no access to anyone's data.  A DBA may
+-- REVOKE it and grant USAGE to chosen roles instead.
+GRANT USAGE ON SCHEMA cq TO PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Identity: identifier normalization and match keys
@@ -29,6 +33,14 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION cq.normalize_phone(text, text, text) IS
 'Phone number parsed with libphonenumber (national formats in default_region, an ISO 3166-1 alpha-2 code): +<digits> for e164, generic, google, tiktok, uid2; digits only for meta, snap. NULL when the number is not valid or phone or platform is NULL.';
+
+CREATE FUNCTION cq.phone_regions()
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'phone_regions'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION cq.phone_regions() IS
+'The ISO 3166-1 alpha-2 region codes libphonenumber knows, sorted: the valid values of default_region in cq.normalize_phone and cq.match_key.';
 
 CREATE FUNCTION cq.normalize_identifier(value text, kind text, platform text DEFAULT 'generic',
                                         default_region text DEFAULT NULL)
@@ -71,7 +83,7 @@ COMMENT ON FUNCTION cq.event_fingerprint("any") IS
 CREATE FUNCTION cq.dedup_keep(arrived_at timestamptz, dedup_window interval DEFAULT '48 hours')
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dedup_keep'
-LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+LANGUAGE C WINDOW STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION cq.dedup_keep(timestamptz, interval) IS
 'Window function, OVER (PARTITION BY <dedup key> ORDER BY <arrival>): true for the copy that counts. The first copy is kept; copies arriving at most dedup_window after the kept copy (inclusive) are duplicates; a later copy starts a new conversion. NULL window: never closes. NULL arrival: NULL.';

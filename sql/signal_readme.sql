@@ -5,9 +5,11 @@ RESET client_min_messages;
 SET timezone = 'UTC';
 SET datestyle = 'ISO, MDY';
 SET intervalstyle = 'postgres';
-\set QUIET on
+-- the UCI table, fresh (dedup_real_data may have loaded it into this database already)
+\set ECHO none
+DROP TABLE IF EXISTS online_retail;
 \i test/data/load_uci.sql
-\set QUIET off
+\set ECHO all
 
 -- README: per-customer summary
 CREATE TABLE customer_signal AS

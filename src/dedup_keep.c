@@ -57,11 +57,11 @@ check_window(Interval *window)
 }
 
 /*
- * kept_at + window, computed once per kept copy and window.  A pure time
- * window is added with an overflow check, so a copy kept near the end of
- * the timestamp range gets an open-ended window instead of an error;
- * windows with days or months follow calendar arithmetic in the session
- * time zone, as timestamptz + interval does.
+ * kept_at + window, computed once per kept copy and window.  Windows with
+ * days or months follow calendar arithmetic in the session time zone, as
+ * timestamptz + interval does.  Near the end of the timestamp range the
+ * deadline saturates to 'infinity' instead of raising an error, and an
+ * infinite kept_at keeps its own value.
  */
 static TimestampTz
 window_deadline(DedupKeepState *st, Interval *window)
@@ -70,17 +70,31 @@ window_deadline(DedupKeepState *st, Interval *window)
 		st->deadline_for.month == window->month)
 		return st->deadline;
 
-	if (window->month == 0 && window->day == 0)
+	if (TIMESTAMP_NOT_FINITE(st->kept_at))
+		st->deadline = st->kept_at;
+	else if (window->month == 0 && window->day == 0)
 	{
-		if (TIMESTAMP_NOT_FINITE(st->kept_at) ||
-			pg_add_s64_overflow(st->kept_at, window->time, &st->deadline) ||
-			st->deadline > END_TIMESTAMP)
-			st->deadline = TIMESTAMP_IS_NOBEGIN(st->kept_at) ? DT_NOBEGIN : DT_NOEND;
+		if (pg_add_s64_overflow(st->kept_at, window->time, &st->deadline) ||
+			st->deadline >= END_TIMESTAMP)
+			st->deadline = DT_NOEND;
 	}
 	else
-		st->deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-															   TimestampTzGetDatum(st->kept_at),
-															   IntervalPGetDatum(window)));
+	{
+		/*
+		 * Calendar arithmetic raises an error past the end of the timestamp
+		 * range; saturate instead when even the longest month and day
+		 * (31 days of 25 hours) could reach it.
+		 */
+		double		longest = ((double) window->month * 31 + window->day) *
+			(double) (USECS_PER_DAY + USECS_PER_HOUR) + (double) window->time;
+
+		if ((double) st->kept_at + longest >= (double) END_TIMESTAMP)
+			st->deadline = DT_NOEND;
+		else
+			st->deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																   TimestampTzGetDatum(st->kept_at),
+																   IntervalPGetDatum(window)));
+	}
 	st->deadline_for = *window;
 	return st->deadline;
 }
@@ -92,12 +106,17 @@ static bool
 dedup_keep_row(DedupKeepState *st, TimestampTz at, Interval *window)
 {
 	if (st->have_kept && at < st->last_at)
+	{
+		char	   *at_str = pstrdup(timestamptz_to_str(at));
+		char	   *last_str = pstrdup(timestamptz_to_str(st->last_at));
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cq.dedup_keep received rows out of arrival order"),
 				 errdetail("A copy arriving at %s came after one arriving at %s.",
-						   timestamptz_to_str(at), timestamptz_to_str(st->last_at)),
+						   at_str, last_str),
 				 errhint("Call it as cq.dedup_keep(arrived_at, window) OVER (PARTITION BY key ORDER BY arrived_at).")));
+	}
 	st->last_at = at;
 
 	if (st->have_kept)

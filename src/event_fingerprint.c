@@ -10,8 +10,8 @@
  *			  for each argument: uint32(len(type)) type  field(value) )
  *
  * uint32 is 4 bytes big-endian; type is the schema-qualified name of the
- * argument's type, domains replaced by their base type and an untyped
- * literal counted as pg_catalog.text; field(NULL) is 0x00, field(v) is 0x01,
+ * argument's type, domains replaced by their base type, and varchar and
+ * untyped literals counted as pg_catalog.text; field(NULL) is 0x00, field(v) is 0x01,
  * uint32(len(bytes)) and bytes.  The bytes of a value are
  *	 - for string types (text, varchar, char, name, ...), enums, json, jsonb
  *	   and xml: the UTF-8 text of the value;
@@ -74,6 +74,8 @@ fingerprint_type_init(FingerprintArgType *t, Oid typid, MemoryContext mcxt)
 	t->typid = typid;
 	t->is_cstring = (typid == UNKNOWNOID || typid == CSTRINGOID);
 	t->basetype = t->is_cstring ? TEXTOID : getBaseType(typid);
+	if (t->basetype == VARCHAROID)
+		t->basetype = TEXTOID;	/* varchar is text with a length check */
 
 	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(t->basetype));
 	if (!HeapTupleIsValid(tp))
@@ -119,8 +121,7 @@ fingerprint_value(CqHasher *h, FingerprintArgType *t, Datum value, bool isnull)
 
 		if (t->is_cstring)
 			str = DatumGetCString(value);
-		else if (t->basetype == TEXTOID || t->basetype == VARCHAROID ||
-				 t->basetype == BPCHAROID)
+		else if (t->basetype == TEXTOID || t->basetype == BPCHAROID)
 			str = text_to_cstring(DatumGetTextPP(value));
 		else
 			str = OutputFunctionCall(&t->proc, value);
@@ -199,6 +200,7 @@ event_fingerprint(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("VARIADIC argument of cq.event_fingerprint must not be NULL"),
+					 errdetail("A NULL array has no elements whose content could be keyed."),
 					 errhint("Pass an array, possibly empty, or list the values as separate arguments.")));
 		arr = PG_GETARG_ARRAYTYPE_P(0);
 		elemtype = ARR_ELEMTYPE(arr);

@@ -38,9 +38,8 @@ static const char *const kind_names[] = {
 #define STEP_DROP_PUNCT		0x04	/* remove ASCII punctuation and symbols */
 #define STEP_DROP_SPACE		0x08	/* remove whitespace */
 #define STEP_DROP_DIGITS	0x10	/* remove ASCII digits */
-#define STEP_DROP_DASH		0x20	/* remove '-' */
-#define STEP_US_ZIP5		0x40	/* "12345-6789" / "12345 6789" -> "12345" */
-#define STEP_ALPHA2			0x80	/* must be two ASCII letters, else NULL */
+#define STEP_US_ZIP5		0x20	/* "12345-6789" / "12345 6789" -> "12345" */
+#define STEP_ALPHA2			0x40	/* must be two ASCII letters, else NULL */
 
 /*
  * Steps per kind and platform.  Columns: generic, google, meta, tiktok,
@@ -67,7 +66,7 @@ static const int kind_steps[][6] = {
 	},
 	[CQ_KIND_ZIP] = {
 		STEP_LOWER, 0,
-		STEP_LOWER | STEP_US_ZIP5 | STEP_DROP_SPACE | STEP_DROP_DASH,
+		STEP_LOWER | STEP_US_ZIP5 | STEP_DROP_SPACE | STEP_DROP_PUNCT,
 		STEP_LOWER, STEP_LOWER, STEP_LOWER
 	},
 	[CQ_KIND_COUNTRY] = {
@@ -174,7 +173,6 @@ apply_steps(const char *s, int len, int steps)
 		if (clen > n - i)
 			clen = n - i;
 		if (!((space > 0 && (steps & STEP_DROP_SPACE)) ||
-			  (c == '-' && (steps & (STEP_DROP_DASH | STEP_DROP_PUNCT))) ||
 			  (is_ascii_punct(c) && (steps & STEP_DROP_PUNCT)) ||
 			  (c >= '0' && c <= '9' && (steps & STEP_DROP_DIGITS))))
 		{

@@ -22,6 +22,8 @@
 #include "fmgr.h"
 #include "phone_shim.h"
 #include "text_util.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 /*
@@ -48,7 +50,7 @@ cq_parse_region(text *region, char out[3])
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown region \"%s\"", name),
 			 errdetail("The default region must be an ISO 3166-1 alpha-2 country code that libphonenumber knows."),
-			 errhint("Use a two-letter code such as US, GB, FR or DE, or NULL when every number carries its country code.")));
+			 errhint("Use one of the codes cq.phone_regions() returns, such as US, GB, FR or DE, or NULL when every number carries its country code.")));
 }
 
 /*
@@ -107,4 +109,34 @@ normalize_phone(PG_FUNCTION_ARGS)
 	if (norm == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(norm));
+}
+
+/*
+ * phone_regions() returns text[]
+ *		The ISO 3166-1 alpha-2 codes libphonenumber knows, sorted: the valid
+ *		values of default_region.
+ */
+PG_FUNCTION_INFO_V1(phone_regions);
+Datum
+phone_regions(PG_FUNCTION_ARGS)
+{
+	/* about 250 two-letter codes and commas */
+	char		buf[2048];
+	size_t		n = cq_phone_regions(buf, sizeof(buf));
+	Datum	   *elems;
+	char	   *tok;
+	char	   *save = NULL;
+	int			count = 0;
+
+	(void) fcinfo;				/* no arguments */
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("libphonenumber failed while listing its regions.")));
+	elems = palloc(sizeof(Datum) * n);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL && count < (int) n;
+		 tok = strtok_r(NULL, ",", &save))
+		elems[count++] = CStringGetTextDatum(tok);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -11,6 +11,7 @@
 #include "phone_shim.h"
 
 #include <cstring>
+#include <set>
 #include <string>
 
 #include <phonenumbers/phonenumber.pb.h>
@@ -104,6 +105,43 @@ cq_phone_region_supported(const char *region)
 	}
 	catch (...)
 	{
+		return 0;
+	}
+}
+
+/*
+ * Write the regions libphonenumber supports, sorted and comma-separated, into
+ * out (NUL-terminated, truncated to outsize).  Returns the number of regions,
+ * or 0 if the library failed.
+ */
+extern "C" size_t
+cq_phone_regions(char *out, size_t outsize)
+{
+	try
+	{
+		std::set<std::string> regions;
+		std::string joined;
+
+		PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
+		for (const std::string &r : regions)
+		{
+			if (!joined.empty())
+				joined += ',';
+			joined += r;
+		}
+		if (outsize > 0)
+		{
+			size_t		n = joined.size() < outsize - 1 ? joined.size() : outsize - 1;
+
+			std::memcpy(out, joined.data(), n);
+			out[n] = '\0';
+		}
+		return regions.size();
+	}
+	catch (...)
+	{
+		if (outsize > 0)
+			out[0] = '\0';
 		return 0;
 	}
 }

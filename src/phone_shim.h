@@ -32,6 +32,7 @@ typedef enum CqPhoneStatus
 extern CqPhoneStatus cq_phone_to_e164(const char *number, size_t len, const char *region,
 									  char out[CQ_PHONE_BUFSIZE]);
 extern int	cq_phone_region_supported(const char *region);
+extern size_t cq_phone_regions(char *out, size_t outsize);
 
 #ifdef __cplusplus
 }

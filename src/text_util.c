@@ -175,8 +175,8 @@ cq_utf8_has_space(const char *s, int len)
  * ASCII input (the common case) is lowered byte by byte.  Anything else goes
  * through ICU's u_strToLower with the root locale: Unicode's default full case
  * mapping, independent of the database's locale settings, which is what keeps
- * the SQL functions IMMUTABLE.  An ICU failure (it can only be out of memory
- * here) is reported as such.
+ * the SQL functions IMMUTABLE.  Bytes that are not UTF-8 become U+FFFD, so
+ * bad data never raises an error; an ICU failure (out of memory) does.
  */
 char *
 cq_utf8_lower(const char *s, int len, int *outlen)
@@ -210,10 +210,11 @@ cq_utf8_lower(const char *s, int len, int *outlen)
 
 	/* UTF-16 never needs more code units than UTF-8 has bytes */
 	u16 = palloc(sizeof(UChar) * (len + 1));
-	u_strFromUTF8(u16, len + 1, &u16len, s, len, &status);
+	/* invalid UTF-8 (possible only in SQL_ASCII databases) becomes U+FFFD */
+	u_strFromUTF8WithSub(u16, len + 1, &u16len, s, len, 0xFFFD, NULL, &status);
 	if (U_FAILURE(status))
 		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not convert string to UTF-16: %s", u_errorName(status))));
 
 	/* full case mapping can expand a string up to three times */
