@@ -93,3 +93,6 @@ RESET ROLE;
 REVOKE ALL ON SCHEMA cq, "Shop Data" FROM regress_cq_signal_reader;
 REVOKE ALL ON "Shop Data"."My Events" FROM regress_cq_signal_reader;
 DROP ROLE regress_cq_signal_reader;
+-- the internal scan checks the shape and order of its query
+SELECT * FROM cq.rank_events_scan('SELECT 1, now(), ''x''', '1 day', now());
+SELECT * FROM cq.rank_events_scan('SELECT 1, t, ''x''::text, NULL::float8 FROM (VALUES (now()), (now() - interval ''1 day'')) v(t)', '1 day', now());

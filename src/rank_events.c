@@ -449,7 +449,11 @@ rank_events_scan(PG_FUNCTION_ARGS)
 				TupleDescAttr(tt->tupdesc, 1)->atttypid != TIMESTAMPTZOID ||
 				TupleDescAttr(tt->tupdesc, 2)->atttypid != TEXTOID ||
 				TupleDescAttr(tt->tupdesc, 3)->atttypid != FLOAT8OID)
-				elog(ERROR, "cq.rank_events scan query returns unexpected columns");
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("the query of cq.rank_events_scan must return (user, timestamptz, text, float8)"),
+						 errdetail("The columns are the user, the time, the event name and the revenue."),
+						 errhint("Call cq.rank_events, which builds this query.")));
 			tce = lookup_type_cache(att->atttypid, TYPECACHE_EQ_OPR_FINFO);
 			if (!OidIsValid(tce->eq_opr_finfo.fn_oid))
 				ereport(ERROR,
@@ -488,7 +492,11 @@ rank_events_scan(PG_FUNCTION_ARGS)
 				have_prev = true;
 			}
 			else if (t < prev_t)
-				elog(ERROR, "cq.rank_events scan query is not ordered by user and time");
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the query of cq.rank_events_scan is not ordered by user and time"),
+						 errdetail("A user's rows must arrive in time order."),
+						 errhint("Call cq.rank_events, which builds this query.")));
 			prev_t = t;
 
 			if (st.nrows >= st.rows_cap)
