@@ -9,13 +9,16 @@
    windows, censoring, revenue strictly after the first occurrence), with the statistics from
    scipy / sklearn (test/signal_reference.py), to 1e-9 relative;
 3. the same holds with revenue from a separate table, a conversion event, excluded events and
-   an explicit end of observation.
+   an explicit end of observation;
+4. the same holds for the README's example on the bundled UCI data (refunds included).
 """
 import os
+import subprocess
 import sys
 
 import numpy as np
 
+os.environ["PGTZ"] = "UTC"    # calendar days are 86,400 s, as in the Python reference
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cqtest import check, copy_out, expect, finish, num, psql  # noqa: E402
 from gen_signal_data import generate  # noqa: E402
@@ -160,7 +163,6 @@ def main():
     psql("CREATE TABLE gen_events (user_id bigint, event_time timestamptz, event_name text, revenue numeric)")
     subprocess_copy = ("\\copy gen_events FROM PROGRAM '/usr/bin/python3 test/gen_signal_data.py "
                        "--users 20000 --weeks 26 --names 8 --seed 1' WITH (FORMAT csv)")
-    import subprocess
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", subprocess_copy], check=True)
     psql("ANALYZE gen_events")
     cnt = int(psql("SELECT count(*) FROM gen_events")[0][0])
@@ -208,6 +210,37 @@ def main():
     by = {r[1]: r for r in rows}
     expect("conversion_event.flagged", by["purchase"][17] == "t")
     expect("conversion_event.driver_too_rare_at_300", by["add_to_cart"][18] == "too rare", by["add_to_cart"])
+    # 4. the README's UCI example (revenue from a view of invoices), recomputed in Python
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "test/data/load_uci.sql"],
+                   check=True, capture_output=True)
+    psql("""CREATE VIEW uci_product_events AS
+            SELECT customer_id AS user_id, invoice_date AS event_time, p.event_name
+              FROM online_retail
+              JOIN (VALUES ('85123A', 'bought heart t-light holder'), ('22423', 'bought cake stand'),
+                           ('85099B', 'bought jumbo bag'), ('47566', 'bought party bunting'),
+                           ('84879', 'bought bird ornament')) p(stock_code, event_name) USING (stock_code)
+             WHERE customer_id IS NOT NULL AND quantity > 0
+            UNION ALL
+            SELECT customer_id, invoice_date, 'cancellation' FROM online_retail
+             WHERE customer_id IS NOT NULL AND invoice_no LIKE 'C%';
+            CREATE VIEW uci_invoices AS
+            SELECT customer_id AS user_id, invoice_date AS event_time,
+                   sum(quantity * unit_price) AS revenue
+              FROM online_retail WHERE customer_id IS NOT NULL
+             GROUP BY invoice_no, customer_id, invoice_date""")
+    ev = copy_out("SELECT user_id, extract(epoch FROM event_time::timestamptz), event_name "
+                  "FROM uci_product_events")
+    rv = copy_out("SELECT user_id, extract(epoch FROM event_time::timestamptz), revenue::float8 "
+                  "FROM uci_invoices")
+    eu = np.array([int(r[0]) for r in ev])
+    et = np.array([float(r[1]) for r in ev])
+    en = np.array([r[2] for r in ev], dtype=object)
+    ru = np.array([int(r[0]) for r in rv])
+    rt = np.array([float(r[1]) for r in rv])
+    rvv = np.array([float(r[2]) for r in rv])
+    rows = query("'uci_product_events', '90 days', revenue_events => 'uci_invoices'")
+    compare("uci", rows, expected(eu, et, en, np.full(len(eu), np.nan), 90 * 86400,
+                                  rev=(ru, rt, rvv)))
     finish("check_rank_events")
 
 
