@@ -1,0 +1,540 @@
+/*-------------------------------------------------------------------------
+ *
+ * funnel.c
+ *	  fmgr glue of the funnel capability: type cq.funnel_state, the
+ *	  aggregates cq.window_funnel, cq.funnel_events and cq.funnel_rollup,
+ *	  and the accessors cq.funnel_stage and cq.funnel_step_times.
+ *
+ * Each entry point checks its arguments and calls into funnel_state.c.
+ *
+ * Transition and combine functions update their state in place when
+ * AggCheckCallContext says they run inside an aggregate; a state that
+ * needs more room is copied once into a geometrically larger one, in the
+ * per-call memory context, and the executor copies that into the aggregate
+ * context and frees the old one.  Called directly from SQL they work on a
+ * copy.  Combine functions are not strict: partial states that saw no rows
+ * are NULL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "conversion_quality.h"
+#include "fmgr.h"
+#include "funnel.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Per-call-site cache of window_funnel's constant arguments, so a row
+ * costs a comparison, not a parse.
+ */
+typedef struct FunnelArgCache
+{
+	bool		have_window;
+	Interval	window;
+	int64		window_us;
+	bool		have_mode;
+	int			mode_len;
+	char	   *mode_text;
+	uint32		mode;
+} FunnelArgCache;
+
+static FunnelArgCache *
+arg_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+														  sizeof(FunnelArgCache));
+	return (FunnelArgCache *) fcinfo->flinfo->fn_extra;
+}
+
+/*
+ * The window argument in microseconds, parsed once per distinct value.
+ */
+static int64
+cached_window(FunnelArgCache *cache, const Interval *window)
+{
+	if (!cache->have_window || memcmp(&cache->window, window, sizeof(Interval)) != 0)
+	{
+		cache->window_us = cq_funnel_window_usecs(window, "window");
+		cache->window = *window;
+		cache->have_window = true;
+	}
+	return cache->window_us;
+}
+
+/*
+ * The mode argument as flags, parsed once per distinct value.
+ */
+static uint32
+cached_mode(FunctionCallInfo fcinfo, FunnelArgCache *cache, text *mode)
+{
+	int			len = VARSIZE_ANY_EXHDR(mode);
+
+	if (!cache->have_mode || cache->mode_len != len ||
+		memcmp(cache->mode_text, VARDATA_ANY(mode), len) != 0)
+	{
+		cache->mode = cq_funnel_parse_mode(VARDATA_ANY(mode), len);
+		if (cache->mode_text)
+			pfree(cache->mode_text);
+		cache->mode_text = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len + 1);
+		memcpy(cache->mode_text, VARDATA_ANY(mode), len);
+		cache->mode_len = len;
+		cache->have_mode = true;
+	}
+	return cache->mode;
+}
+
+/*
+ * The data of a boolean array: one byte per element, unaligned.  (The
+ * ARR_DATA_PTR macro trips -Wsign-compare in PostgreSQL 15's headers.)
+ */
+static inline char *
+bool_array_data(ArrayType *arr)
+{
+	int32		off = ARR_HASNULL(arr) ? arr->dataoffset :
+		(int32) ARR_OVERHEAD_NONULLS(ARR_NDIM(arr));
+
+	return (char *) arr + off;
+}
+
+/*
+ * The steps of one row: their count (checked, 1 .. 32) and, unless one of
+ * them is NULL (then false: the row is skipped), the mask of true steps.
+ */
+static bool
+steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
+{
+	int			n;
+	bits8	   *nulls;
+	bool	   *vals;
+	uint32		m = 0;
+	int			i;
+
+	if (ARR_ELEMTYPE(arr) != BOOLOID)
+		elog(ERROR, "steps array has element type %u, not boolean", ARR_ELEMTYPE(arr));
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", argname),
+				 errdetail("Each element is the condition of one step, in funnel order."),
+				 errhint("Pass the conditions as separate arguments, or as VARIADIC ARRAY[...].")));
+	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
+	if (n < 1 || n > CQ_FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a funnel needs 1 to %d %s, not %d", CQ_FUNNEL_MAX_STEPS, argname, n),
+				 errdetail("Each condition is one step of the funnel; a step set is kept in 32 bits."),
+				 errhint("Pass between 1 and %d boolean conditions.", CQ_FUNNEL_MAX_STEPS)));
+	*nsteps = n;
+
+	nulls = ARR_NULLBITMAP(arr);
+	if (nulls)
+		for (i = 0; i < n; i++)
+			if (!(nulls[i / 8] & (1 << (i % 8))))
+				return false;
+	/* booleans are one byte each, unaligned, contiguous when there are no NULLs */
+	vals = (bool *) bool_array_data(arr);
+	for (i = 0; i < n; i++)
+		if (vals[i])
+			m |= ((uint32) 1) << i;
+	*mask = m;
+	return true;
+}
+
+/*
+ * The state argument argno of a transition or combine function, ready to
+ * be modified: in an aggregate it is the aggregate's own state (detoasting
+ * only ever copies), called directly it is a copy.
+ */
+static FunnelState *
+state_for_update(FunctionCallInfo fcinfo, int argno)
+{
+	FunnelState *st = (FunnelState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (!AggCheckCallContext(fcinfo, NULL) &&
+		(Pointer) st == DatumGetPointer(PG_GETARG_DATUM(argno)))
+	{
+		FunnelState *copy = palloc(VARSIZE(st));
+
+		memcpy(copy, st, VARSIZE(st));
+		st = copy;
+	}
+	return st;
+}
+
+/*
+ * A state argument to read (never modified), with its sanity checked.
+ */
+static FunnelState *
+state_for_read(FunctionCallInfo fcinfo, int argno)
+{
+	FunnelState *st = (FunnelState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (VARSIZE(st) < FUNNEL_STATE_HDRSZ || st->version != CQ_FUNNEL_STATE_VERSION ||
+		st->nsteps < 1 || st->nsteps > CQ_FUNNEL_MAX_STEPS || st->nevents < 0 ||
+		st->nevents > st->capacity || VARSIZE(st) < FUNNEL_STATE_SIZE(st->capacity))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupted cq.funnel_state value"),
+				 errdetail("The value has version %d, %d steps and %d events in %u bytes.",
+						   st->version, st->nsteps, st->nevents, (unsigned) VARSIZE(st)),
+				 errhint("Rebuild the state with cq.funnel_events.")));
+	return st;
+}
+
+/*
+ * A sorted view of st for the scan: st itself when already sorted, else a
+ * canonical copy (the caller's value is never changed).
+ */
+static const FunnelState *
+sorted_view(const FunnelState *st)
+{
+	if (st->flags & FUNNEL_SORTED)
+		return st;
+	return cq_funnel_state_compact(st);
+}
+
+/*
+ * Read the accessors' window (interval) or windows (interval[]) argument
+ * and the mode into p, checked against the state's step count.
+ */
+static void
+accessor_params(FunctionCallInfo fcinfo, const FunnelState *st, FunnelParams *p)
+{
+	Oid			wtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	text	   *mode = PG_GETARG_TEXT_PP(2);
+
+	memset(p, 0, sizeof(FunnelParams));
+	p->nsteps = st->nsteps;
+	p->mode = cq_funnel_parse_mode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode));
+	if (wtype == INTERVALOID)
+		p->window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window");
+	else
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n,
+					i;
+
+		if (ARR_ELEMTYPE(arr) != INTERVALOID)
+			elog(ERROR, "windows array has element type %u, not interval", ARR_ELEMTYPE(arr));
+		deconstruct_array(arr, INTERVALOID, 16, false, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+		if (ARR_NDIM(arr) > 1 || n != st->nsteps - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a funnel of %d steps needs %d per-step windows, not %d",
+							st->nsteps, st->nsteps - 1, n),
+					 errdetail("windows[i] limits the time from step i to step i+1."),
+					 errhint("Pass a one-dimensional interval array with one element per step transition.")));
+		for (i = 0; i < n; i++)
+		{
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("per-step window %d is NULL", i + 1),
+						 errdetail("Each step transition needs a limit."),
+						 errhint("Use a very long interval such as '100 years' for no limit.")));
+			p->windows[i] = cq_funnel_window_usecs(DatumGetIntervalP(elems[i]), "window");
+		}
+		p->per_step = true;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Type cq.funnel_state
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * funnel_state_in(cstring) returns cq.funnel_state
+ *		Parses the canonical text form; anything else is 22P02.
+ */
+PG_FUNCTION_INFO_V1(funnel_state_in);
+Datum
+funnel_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(cq_funnel_state_from_text(PG_GETARG_CSTRING(0)));
+}
+
+/*
+ * funnel_state_out(cq.funnel_state) returns cstring
+ *		The canonical text form: the wire format between nodes.
+ */
+PG_FUNCTION_INFO_V1(funnel_state_out);
+Datum
+funnel_state_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(cq_funnel_state_to_text(state_for_read(fcinfo, 0)));
+}
+
+/*
+ * funnel_state_send(cq.funnel_state) returns bytea
+ *		The canonical binary form.
+ */
+PG_FUNCTION_INFO_V1(funnel_state_send);
+Datum
+funnel_state_send(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	cq_funnel_state_send(&buf, state_for_read(fcinfo, 0));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * funnel_state_recv(internal) returns cq.funnel_state
+ *		Reads the canonical binary form; anything else is 22P03.
+ */
+PG_FUNCTION_INFO_V1(funnel_state_recv);
+Datum
+funnel_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(cq_funnel_state_recv((StringInfo) PG_GETARG_POINTER(0)));
+}
+
+/* ------------------------------------------------------------------------
+ * Aggregates
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * window_funnel_transfn(state, window interval, [mode text,] ts, steps bool[])
+ *		Transition of cq.window_funnel (both overloads, timestamptz and
+ *		timestamp alike: both are microseconds).  The window and the mode
+ *		must not be NULL and are kept in the state for the final function.
+ *		Rows with a NULL time or step are skipped; rows satisfying no step
+ *		are kept only in strict_order mode, where they break chains.
+ */
+PG_FUNCTION_INFO_V1(window_funnel_transfn);
+Datum
+window_funnel_transfn(PG_FUNCTION_ARGS)
+{
+	FunnelArgCache *cache = arg_cache(fcinfo);
+	bool		has_mode = PG_NARGS() == 5;
+	int			tsarg = has_mode ? 3 : 2;
+	int64		window;
+	uint32		mode = 0;
+	int			nsteps;
+	uint32		mask;
+	FunnelState *st;
+
+	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window and mode of cq.window_funnel must not be NULL"),
+				 errdetail("They set the rule of the whole group."),
+				 errhint("Pass a window such as '1 day' and a mode such as '' or 'strict_order'.")));
+	window = cached_window(cache, PG_GETARG_INTERVAL_P(1));
+	if (has_mode)
+		mode = cached_mode(fcinfo, cache, PG_GETARG_TEXT_PP(2));
+
+	if (PG_ARGISNULL(tsarg + 1) ||
+		!steps_mask(PG_GETARG_ARRAYTYPE_P(tsarg + 1), "steps", &nsteps, &mask) ||
+		PG_ARGISNULL(tsarg) ||
+		(mask == 0 && !(mode & FUNNEL_STRICT_ORDER)))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+
+	if (PG_ARGISNULL(0))
+	{
+		st = cq_funnel_state_new(nsteps, 8, CurrentMemoryContext);
+		st->flags |= FUNNEL_HAS_PARAMS;
+		st->window = window;
+		st->mode = mode;
+	}
+	else
+	{
+		st = state_for_update(fcinfo, 0);
+		if (st->nsteps != nsteps)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cq.window_funnel got %d steps after %d", nsteps, st->nsteps),
+					 errdetail("Every row of a group must pass the same number of steps."),
+					 errhint("Pass the same list of conditions on every row.")));
+		if (st->window != window || st->mode != mode)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("window and mode of cq.window_funnel must be the same for every row of a group"),
+					 errdetail("They set the rule of the whole group."),
+					 errhint("Pass constants, or values that depend only on the grouping columns.")));
+	}
+	st = cq_funnel_state_add(st, PG_GETARG_INT64(tsarg), mask, CurrentMemoryContext);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * window_funnel_finalfn(state) returns int
+ *		The stage the group reached under the window and mode kept in the
+ *		state; 0 for a group without usable rows.
+ */
+PG_FUNCTION_INFO_V1(window_funnel_finalfn);
+Datum
+window_funnel_finalfn(PG_FUNCTION_ARGS)
+{
+	FunnelState *st;
+	FunnelParams p;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_INT32(0);
+	st = state_for_read(fcinfo, 0);
+	memset(&p, 0, sizeof(p));
+	p.nsteps = st->nsteps;
+	p.window = st->window;
+	p.mode = st->mode;
+	if (!(st->flags & FUNNEL_SORTED) && AggCheckCallContext(fcinfo, NULL))
+	{
+		/*
+		 * Sorting the aggregate's own state in place changes no meaning
+		 * (rows have no identity beyond (ts, mask)) and saves a copy.
+		 */
+		cq_funnel_state_sort(st);
+	}
+	PG_RETURN_INT32(cq_funnel_scan(sorted_view(st), &p, NULL));
+}
+
+/*
+ * funnel_events_transfn(state, ts timestamptz, steps bool[])
+ *		Transition of cq.funnel_events: every row with a time and no NULL
+ *		step is kept, including rows satisfying no step (strict_order
+ *		readers need their times).
+ */
+PG_FUNCTION_INFO_V1(funnel_events_transfn);
+Datum
+funnel_events_transfn(PG_FUNCTION_ARGS)
+{
+	int			nsteps;
+	uint32		mask;
+	FunnelState *st;
+
+	if (PG_ARGISNULL(2) ||
+		!steps_mask(PG_GETARG_ARRAYTYPE_P(2), "steps", &nsteps, &mask) || PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+		st = cq_funnel_state_new(nsteps, 8, CurrentMemoryContext);
+	else
+	{
+		st = state_for_update(fcinfo, 0);
+		if (st->nsteps != nsteps)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cq.funnel_events got %d steps after %d", nsteps, st->nsteps),
+					 errdetail("Every row of a group must pass the same number of steps."),
+					 errhint("Pass the same list of conditions on every row.")));
+	}
+	st = cq_funnel_state_add(st, PG_GETARG_TIMESTAMPTZ(1), mask, CurrentMemoryContext);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * funnel_combine(state, state) returns cq.funnel_state
+ *		Combine function of every funnel aggregate, and the transition of
+ *		cq.funnel_rollup: the state of the union.  Not strict: either side
+ *		may be NULL (a partial state that saw no rows).  The second state is
+ *		never modified.
+ */
+PG_FUNCTION_INFO_V1(funnel_combine);
+Datum
+funnel_combine(PG_FUNCTION_ARGS)
+{
+	FunnelState *st;
+	FunnelState *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = state_for_read(fcinfo, 1);
+	if (PG_ARGISNULL(0))
+	{
+		/* adopt a copy of the other side (the executor moves it into the
+		 * aggregate context) */
+		st = palloc(VARSIZE(other));
+		memcpy(st, other, VARSIZE(other));
+		PG_RETURN_POINTER(st);
+	}
+	st = state_for_update(fcinfo, 0);
+	PG_RETURN_POINTER(cq_funnel_state_merge(st, other, CurrentMemoryContext));
+}
+
+/*
+ * funnel_events_finalfn(state) returns cq.funnel_state
+ *		Final function of cq.funnel_events and cq.funnel_rollup: the
+ *		canonical (sorted, compact) state, NULL for a group without usable
+ *		rows.
+ */
+PG_FUNCTION_INFO_V1(funnel_events_finalfn);
+Datum
+funnel_events_finalfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(cq_funnel_state_compact(state_for_read(fcinfo, 0)));
+}
+
+/* ------------------------------------------------------------------------
+ * Accessors
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * funnel_stage(state, window interval | windows interval[], mode text) returns int
+ *		The stage the state's rows reach: with one window, what
+ *		cq.window_funnel(window, mode, ...) returns on the same rows; with
+ *		per-step windows, windows[i] limits the time from step i to i+1.
+ */
+PG_FUNCTION_INFO_V1(funnel_stage);
+Datum
+funnel_stage(PG_FUNCTION_ARGS)
+{
+	const FunnelState *st = state_for_read(fcinfo, 0);
+	FunnelParams p;
+
+	accessor_params(fcinfo, st, &p);
+	PG_RETURN_INT32(cq_funnel_scan(sorted_view(st), &p, NULL));
+}
+
+/*
+ * funnel_step_times(state, window | windows, mode) returns timestamptz[]
+ *		The time of each step of the first chain that reached the stage
+ *		funnel_stage reports (an empty array for stage 0).
+ */
+PG_FUNCTION_INFO_V1(funnel_step_times);
+Datum
+funnel_step_times(PG_FUNCTION_ARGS)
+{
+	const FunnelState *st = state_for_read(fcinfo, 0);
+	FunnelParams p;
+	int64		times[CQ_FUNNEL_MAX_STEPS];
+	Datum		elems[CQ_FUNNEL_MAX_STEPS];
+	int			level,
+				i;
+
+	accessor_params(fcinfo, st, &p);
+	level = cq_funnel_scan(sorted_view(st), &p, times);
+	for (i = 0; i < level; i++)
+		elems[i] = TimestampTzGetDatum(times[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, TIMESTAMPTZOID, sizeof(int64),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
