@@ -38,7 +38,8 @@ REGRESS = \
 	dedup_bad_input \
 	readme_examples \
 	funnel \
-	funnel_modes
+	funnel_modes \
+	funnel_state
 
 # The foundation commit lists regression tests whose sql/ files are not in
 # the repository yet.  pg_regress stops at the first missing file, so the
