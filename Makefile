@@ -39,7 +39,8 @@ REGRESS = \
 	readme_examples \
 	funnel \
 	funnel_modes \
-	funnel_state
+	funnel_state \
+	funnel_partial_agg
 
 # The foundation commit lists regression tests whose sql/ files are not in
 # the repository yet.  pg_regress stops at the first missing file, so the
