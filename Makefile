@@ -40,7 +40,8 @@ REGRESS = \
 	funnel \
 	funnel_modes \
 	funnel_state \
-	funnel_partial_agg
+	funnel_partial_agg \
+	funnel_readme
 
 # The foundation commit lists regression tests whose sql/ files are not in
 # the repository yet.  pg_regress stops at the first missing file, so the
