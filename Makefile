@@ -41,7 +41,8 @@ REGRESS = \
 	funnel_modes \
 	funnel_state \
 	funnel_partial_agg \
-	funnel_readme
+	funnel_readme \
+	funnel_report
 
 # The foundation commit lists regression tests whose sql/ files are not in
 # the repository yet.  pg_regress stops at the first missing file, so the

@@ -452,3 +452,97 @@ CREATE AGGREGATE cq.retention(VARIADIC conditions boolean[]) (
 
 COMMENT ON AGGREGATE cq.retention(VARIADIC boolean[]) IS
 'ClickHouse retention: r[1] = condition 1 held in some row; r[i] = condition 1 and condition i each held in some row. No time relation: put dates into the conditions. Rows with a NULL condition are skipped; NULL for a group without rows. 1 to 32 conditions.';
+
+-- Funnel report: per step, users reaching it, conversions, median and p90 time from the previous step
+CREATE TYPE cq.funnel_step_report AS (
+    step integer,
+    users bigint,
+    conversion_from_previous double precision,
+    conversion_from_first double precision,
+    median_from_previous interval,
+    p90_from_previous interval
+);
+
+COMMENT ON TYPE cq.funnel_step_report IS
+'One step of cq.funnel_report: users whose funnel reached the step, users(step)/users(step-1) (NULL for step 1), users(step)/users(1), and the median and 90th percentile (percentile_cont, rounded to the microsecond) of the time from the previous step (NULL for step 1).';
+
+CREATE FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval)
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_report_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval, text)
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_report_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval[])
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_report_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval[], text)
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_report_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq.funnel_report_finalfn(cq.funnel_state)
+RETURNS cq.funnel_step_report[]
+AS 'MODULE_PATHNAME', 'funnel_report_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval) IS
+'Transition of cq.funnel_report(state, window): adds one user (its step times under the window) to the report state.';
+COMMENT ON FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval, text) IS
+'Transition of cq.funnel_report(state, window, mode).';
+COMMENT ON FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval[]) IS
+'Transition of cq.funnel_report(state, windows): per-step windows.';
+COMMENT ON FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval[], text) IS
+'Transition of cq.funnel_report(state, windows, mode): per-step windows.';
+COMMENT ON FUNCTION cq.funnel_report_finalfn(cq.funnel_state) IS
+'Final function of cq.funnel_report: one cq.funnel_step_report per step; NULL without user states.';
+
+CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, "window" interval) (
+    SFUNC = cq.funnel_report_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 512,
+    FINALFUNC = cq.funnel_report_finalfn,
+    COMBINEFUNC = cq.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, "window" interval, mode text) (
+    SFUNC = cq.funnel_report_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 512,
+    FINALFUNC = cq.funnel_report_finalfn,
+    COMBINEFUNC = cq.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, windows interval[]) (
+    SFUNC = cq.funnel_report_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 512,
+    FINALFUNC = cq.funnel_report_finalfn,
+    COMBINEFUNC = cq.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, windows interval[], mode text) (
+    SFUNC = cq.funnel_report_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 512,
+    FINALFUNC = cq.funnel_report_finalfn,
+    COMBINEFUNC = cq.funnel_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval) IS
+'Funnel report over one cq.funnel_state per user: one cq.funnel_step_report per step (users reaching it, conversion from the previous and from the first step, median and p90 time from the previous step), for the window. unnest() it for one row per step.';
+COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval, text) IS
+'cq.funnel_report with a mode (as cq.window_funnel).';
+COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval[]) IS
+'cq.funnel_report with per-step windows (windows[i] limits step i to step i+1).';
+COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval[], text) IS
+'cq.funnel_report with per-step windows and a mode.';

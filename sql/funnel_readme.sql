@@ -67,3 +67,7 @@ SELECT session, cq.funnel_stage(cq.funnel_rollup(st), interval '1 hour') AS stag
           FROM otto_events GROUP BY session, day) per_day
  GROUP BY session ORDER BY stage DESC, session LIMIT 3;
 
+SELECT r.*
+  FROM (SELECT cq.funnel_report(st, interval '1 hour') AS report FROM session_funnels) q,
+       unnest(q.report) r;
+

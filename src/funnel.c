@@ -19,11 +19,22 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "conversion_quality.h"
 #include "fmgr.h"
 #include "funnel.h"
 #include "libpq/pqformat.h"
+/* funcapi.h pulls in lib/ilist.h, whose inline functions trip -Wunused-parameter in PG 15 */
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include "funcapi.h"
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -206,23 +217,36 @@ sorted_view(const FunnelState *st)
 }
 
 /*
- * Read the accessors' window (interval) or windows (interval[]) argument
- * and the mode into p, checked against the state's step count.
+ * Read a window (interval) or windows (interval[]) argument and an
+ * optional mode argument (mode_arg < 0: none, i.e. '') into p, checked
+ * against the state's step count.  NULL arguments are errors (the
+ * accessors are strict, so only the report aggregate gets here with them).
  */
 static void
-accessor_params(FunctionCallInfo fcinfo, const FunnelState *st, FunnelParams *p)
+read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg,
+			const FunnelState *st, FunnelParams *p)
 {
-	Oid			wtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	text	   *mode = PG_GETARG_TEXT_PP(2);
+	Oid			wtype = get_fn_expr_argtype(fcinfo->flinfo, window_arg);
 
 	memset(p, 0, sizeof(FunnelParams));
 	p->nsteps = st->nsteps;
-	p->mode = cq_funnel_parse_mode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode));
+	if (PG_ARGISNULL(window_arg) || (mode_arg >= 0 && PG_ARGISNULL(mode_arg)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window and mode of a funnel must not be NULL"),
+				 errdetail("They set the rule the events are read with."),
+				 errhint("Pass a window such as interval '1 day' and a mode such as '' or 'strict_order'.")));
+	if (mode_arg >= 0)
+	{
+		text	   *mode = PG_GETARG_TEXT_PP(mode_arg);
+
+		p->mode = cq_funnel_parse_mode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode));
+	}
 	if (wtype == INTERVALOID)
-		p->window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window");
+		p->window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(window_arg), "window");
 	else
 	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(window_arg);
 		Datum	   *elems;
 		bool	   *nulls;
 		int			n,
@@ -511,7 +535,7 @@ funnel_stage(PG_FUNCTION_ARGS)
 	const FunnelState *st = state_for_read(fcinfo, 0);
 	FunnelParams p;
 
-	accessor_params(fcinfo, st, &p);
+	read_params(fcinfo, 1, 2, st, &p);
 	PG_RETURN_INT32(cq_funnel_scan(sorted_view(st), &p, NULL));
 }
 
@@ -531,10 +555,134 @@ funnel_step_times(PG_FUNCTION_ARGS)
 	int			level,
 				i;
 
-	accessor_params(fcinfo, st, &p);
+	read_params(fcinfo, 1, 2, st, &p);
 	level = cq_funnel_scan(sorted_view(st), &p, times);
 	for (i = 0; i < level; i++)
 		elems[i] = TimestampTzGetDatum(times[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, TIMESTAMPTZOID, sizeof(int64),
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* ------------------------------------------------------------------------
+ * Funnel report
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * funnel_report_transfn(report, state, window | windows [, mode])
+ *		Transition of cq.funnel_report: reads one user's state like
+ *		cq.funnel_step_times and adds the user to the report state (one
+ *		event per step reached: time from the previous step, step).  NULL
+ *		user states are skipped; every user state must count the same steps.
+ */
+PG_FUNCTION_INFO_V1(funnel_report_transfn);
+Datum
+funnel_report_transfn(PG_FUNCTION_ARGS)
+{
+	const FunnelState *user;
+	FunnelState *rep;
+	FunnelParams p;
+	int64		times[CQ_FUNNEL_MAX_STEPS];
+	int			level;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	user = state_for_read(fcinfo, 1);
+	read_params(fcinfo, 2, PG_NARGS() > 3 ? 3 : -1, user, &p);
+	level = cq_funnel_scan(sorted_view(user), &p, times);
+
+	if (PG_ARGISNULL(0))
+		rep = cq_funnel_state_new(user->nsteps, 8, CurrentMemoryContext);
+	else
+	{
+		rep = state_for_update(fcinfo, 0);
+		if (rep->nsteps != user->nsteps)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cq.funnel_report got a funnel of %d steps after %d",
+							user->nsteps, rep->nsteps),
+					 errdetail("One report covers one funnel: every state must count the same steps."),
+					 errhint("Report each funnel definition separately.")));
+	}
+	PG_RETURN_POINTER(cq_funnel_report_add(rep, times, level, CurrentMemoryContext));
+}
+
+/*
+ * Microseconds (percentile_cont result) as an interval, rounded to the
+ * microsecond.
+ */
+static Datum
+usecs_interval(double us)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->time = (int64) rint(us);
+	return IntervalPGetDatum(iv);
+}
+
+/*
+ * funnel_report_finalfn(report) returns cq.funnel_step_report[]
+ *		One element per step: step, users reaching it, conversion from the
+ *		previous step (NULL for step 1) and from step 1, and the median and
+ *		90th percentile (percentile_cont) of the time from the previous
+ *		step (NULL for step 1 and for steps nobody reached).  NULL when no
+ *		user state was aggregated.
+ */
+PG_FUNCTION_INFO_V1(funnel_report_finalfn);
+Datum
+funnel_report_finalfn(PG_FUNCTION_ARGS)
+{
+	const FunnelState *rep;
+	FunnelStepReport steps[CQ_FUNNEL_MAX_STEPS];
+	Datum		elems[CQ_FUNNEL_MAX_STEPS];
+	Oid			arraytype,
+				rowtype;
+	TupleDesc	tupdesc;
+	int			k;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	rep = sorted_view(state_for_read(fcinfo, 0));
+	cq_funnel_report_compute(rep, steps);
+
+	arraytype = get_fn_expr_rettype(fcinfo->flinfo);
+	rowtype = OidIsValid(arraytype) ? get_element_type(arraytype) : InvalidOid;
+	if (!OidIsValid(rowtype))
+		elog(ERROR, "cannot determine the row type of cq.funnel_report");
+	tupdesc = TypeGetTupleDesc(rowtype, NIL);
+	if (tupdesc->natts != 6)
+		elog(ERROR, "cq.funnel_step_report has %d columns, expected 6", tupdesc->natts);
+
+	for (k = 1; k <= rep->nsteps; k++)
+	{
+		FunnelStepReport *r = &steps[k - 1];
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		int64		prev = k > 1 ? steps[k - 2].users : 0;
+
+		values[0] = Int32GetDatum(k);
+		values[1] = Int64GetDatum(r->users);
+		if (k == 1 || prev == 0)
+			nulls[2] = true;
+		else
+			values[2] = Float8GetDatum((double) r->users / (double) prev);
+		if (steps[0].users == 0)
+			nulls[3] = true;
+		else
+			values[3] = Float8GetDatum((double) r->users / (double) steps[0].users);
+		if (r->has_times)
+		{
+			values[4] = usecs_interval(r->median_us);
+			values[5] = usecs_interval(r->p90_us);
+		}
+		else
+			nulls[4] = nulls[5] = true;
+		elems[k - 1] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, rep->nsteps, rowtype, -1, false,
+										  TYPALIGN_DOUBLE));
 }

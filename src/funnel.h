@@ -89,6 +89,15 @@ typedef struct FunnelParams
 	int64		windows[CQ_FUNNEL_MAX_STEPS];
 } FunnelParams;
 
+/* One row of the funnel report (times in microseconds) */
+typedef struct FunnelStepReport
+{
+	int64		users;			/* users whose funnel reached the step */
+	bool		has_times;		/* step >= 2 and users > 0 */
+	double		median_us;		/* median time from the previous step */
+	double		p90_us;			/* 90th percentile of that time */
+} FunnelStepReport;
+
 /* funnel_state.c */
 extern FunnelState *cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt);
 extern FunnelState *cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask,
@@ -104,5 +113,8 @@ extern FunnelState *cq_funnel_state_recv(StringInfo buf);
 extern uint32 cq_funnel_parse_mode(const char *s, int len);
 extern int64 cq_funnel_window_usecs(const Interval *window, const char *what);
 extern int	cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times);
+extern FunnelState *cq_funnel_report_add(FunnelState *st, const int64 *times, int level,
+										 MemoryContext grow_cxt);
+extern void cq_funnel_report_compute(const FunnelState *st, FunnelStepReport *out);
 
 #endif							/* CQ_FUNNEL_H */

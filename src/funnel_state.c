@@ -42,6 +42,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <math.h>
 
 #include "conversion_quality.h"
 #include "common/int.h"
@@ -1016,4 +1017,101 @@ cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times)
 				pfree(sc->lists[i].chains);
 	pfree(sc);
 	return level;
+}
+
+/* ------------------------------------------------------------------------
+ * The funnel report
+ *
+ * The report aggregate's state is a funnel state of its own: for each user
+ * and each step k the user reached, one event (time from step k-1 in
+ * microseconds, 0 for step 1; mask = bit of step k).  It therefore grows,
+ * merges and travels exactly like the event states, and once sorted the
+ * times of each step are in increasing order, ready for percentiles.
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Add one user whose funnel reached `level` with the given step times.
+ */
+FunnelState *
+cq_funnel_report_add(FunnelState *st, const int64 *times, int level, MemoryContext grow_cxt)
+{
+	int			k;
+
+	for (k = 1; k <= level; k++)
+	{
+		int64		delta = 0;
+
+		if (k > 1 && pg_sub_s64_overflow(times[k - 1], times[k - 2], &delta))
+			delta = DT_NOEND;
+		if (delta > END_TIMESTAMP)
+			delta = DT_NOEND;	/* keep the state valid: "infinitely long" */
+		st = cq_funnel_state_add(st, delta, ((uint32) 1) << (k - 1), grow_cxt);
+	}
+	return st;
+}
+
+/*
+ * percentile_cont(p) of sorted values v[0 .. n-1], n > 0.
+ */
+static double
+percentile_cont(const int64 *v, int64 n, double p)
+{
+	double		pos = p * (double) (n - 1);
+	int64		lo = (int64) floor(pos);
+	int64		hi = (int64) ceil(pos);
+
+	return (double) v[lo] + ((double) v[hi] - (double) v[lo]) * (pos - (double) lo);
+}
+
+/*
+ * Per-step figures of a sorted report state: users reaching each step and,
+ * from step 2 on, the median and 90th percentile (percentile_cont) of the
+ * time from the previous step, in microseconds.
+ */
+void
+cq_funnel_report_compute(const FunnelState *st, FunnelStepReport *out)
+{
+	int64		counts[CQ_FUNNEL_MAX_STEPS + 1] = {0};
+	int64		offsets[CQ_FUNNEL_MAX_STEPS + 1];
+	int64		fill[CQ_FUNNEL_MAX_STEPS + 1];
+	int64	   *vals;
+	int32		i;
+	int			k;
+
+	Assert(st->flags & FUNNEL_SORTED);
+	for (i = 0; i < st->nevents; i++)
+	{
+		uint32		m = st->events[i].mask;
+
+		if (m != 0 && (m & (m - 1)) == 0)
+			counts[pg_rightmost_one_pos32(m) + 1]++;
+	}
+	offsets[1] = 0;
+	for (k = 2; k <= st->nsteps; k++)
+		offsets[k] = offsets[k - 1] + counts[k - 1];
+	vals = palloc(sizeof(int64) * Max(st->nevents, 1));
+	memset(fill, 0, sizeof(fill));
+	/* events are sorted by (time, mask): each step's times arrive in order */
+	for (i = 0; i < st->nevents; i++)
+	{
+		uint32		m = st->events[i].mask;
+
+		if (m != 0 && (m & (m - 1)) == 0)
+		{
+			k = pg_rightmost_one_pos32(m) + 1;
+			vals[offsets[k] + fill[k]++] = st->events[i].ts;
+		}
+	}
+	for (k = 1; k <= st->nsteps; k++)
+	{
+		out[k - 1].users = counts[k];
+		out[k - 1].has_times = k > 1 && counts[k] > 0;
+		if (out[k - 1].has_times)
+		{
+			out[k - 1].median_us = percentile_cont(&vals[offsets[k]], counts[k], 0.5);
+			out[k - 1].p90_us = percentile_cont(&vals[offsets[k]], counts[k], 0.9);
+		}
+	}
+	pfree(vals);
 }
