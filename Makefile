@@ -42,7 +42,8 @@ REGRESS = \
 	funnel_state \
 	funnel_partial_agg \
 	funnel_readme \
-	funnel_report
+	funnel_report \
+	funnel_exclusions
 
 # The foundation commit lists regression tests whose sql/ files are not in
 # the repository yet.  pg_regress stops at the first missing file, so the

@@ -304,7 +304,7 @@ COMMENT ON FUNCTION cq.window_funnel_finalfn(cq.funnel_state) IS
 CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
     SFUNC = cq.window_funnel_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.window_funnel_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -313,7 +313,7 @@ CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamptz, VARIADIC st
 CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
     SFUNC = cq.window_funnel_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.window_funnel_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -322,7 +322,7 @@ CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamptz, 
 CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamp, VARIADIC steps boolean[]) (
     SFUNC = cq.window_funnel_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.window_funnel_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -331,7 +331,7 @@ CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamp, VARIADIC step
 CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
     SFUNC = cq.window_funnel_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.window_funnel_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -365,7 +365,7 @@ COMMENT ON FUNCTION cq.funnel_events_finalfn(cq.funnel_state) IS
 CREATE AGGREGATE cq.funnel_events(ts timestamptz, VARIADIC steps boolean[]) (
     SFUNC = cq.funnel_events_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.funnel_events_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -377,7 +377,7 @@ COMMENT ON AGGREGATE cq.funnel_events(timestamptz, VARIADIC boolean[]) IS
 CREATE AGGREGATE cq.funnel_rollup(cq.funnel_state) (
     SFUNC = cq.funnel_combine,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.funnel_events_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -386,36 +386,40 @@ CREATE AGGREGATE cq.funnel_rollup(cq.funnel_state) (
 COMMENT ON AGGREGATE cq.funnel_rollup(cq.funnel_state) IS
 'Merges funnel states (of days, partitions, nodes) into the state of the union of their rows. NULL states are skipped; states with different step counts are an error (22023).';
 
-CREATE FUNCTION cq.funnel_stage(state cq.funnel_state, "window" interval, mode text DEFAULT '')
+CREATE FUNCTION cq.funnel_stage(state cq.funnel_state, "window" interval, mode text DEFAULT '',
+                             exclusions integer[] DEFAULT '{}')
 RETURNS integer
 AS 'MODULE_PATHNAME', 'funnel_stage'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION cq.funnel_stage(cq.funnel_state, interval, text) IS
-'Stage (0..N) the state''s rows reach: equals cq.window_funnel(window, mode, ...) over the same rows.';
+COMMENT ON FUNCTION cq.funnel_stage(cq.funnel_state, interval, text, integer[]) IS
+'Stage (0..N) the state''s rows reach: equals cq.window_funnel(window, mode, ...) over the same rows. exclusions: [condition, from_step, to_step] triples; the excluded conditions must be the last ones given to cq.funnel_events, and an excluded event strictly after a chain''s step from_step, before it reaches to_step, breaks that chain.';
 
-CREATE FUNCTION cq.funnel_stage(state cq.funnel_state, windows interval[], mode text DEFAULT '')
+CREATE FUNCTION cq.funnel_stage(state cq.funnel_state, windows interval[], mode text DEFAULT '',
+                             exclusions integer[] DEFAULT '{}')
 RETURNS integer
 AS 'MODULE_PATHNAME', 'funnel_stage'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION cq.funnel_stage(cq.funnel_state, interval[], text) IS
+COMMENT ON FUNCTION cq.funnel_stage(cq.funnel_state, interval[], text, integer[]) IS
 'Stage (0..N) with per-step windows: windows[i] (N-1 of them) limits the time from step i to step i+1 (inclusive), instead of one window from step 1.';
 
-CREATE FUNCTION cq.funnel_step_times(state cq.funnel_state, "window" interval, mode text DEFAULT '')
+CREATE FUNCTION cq.funnel_step_times(state cq.funnel_state, "window" interval, mode text DEFAULT '',
+                             exclusions integer[] DEFAULT '{}')
 RETURNS timestamptz[]
 AS 'MODULE_PATHNAME', 'funnel_step_times'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION cq.funnel_step_times(cq.funnel_state, interval, text) IS
+COMMENT ON FUNCTION cq.funnel_step_times(cq.funnel_state, interval, text, integer[]) IS
 'Times of steps 1..stage of the first chain that reached the stage cq.funnel_stage reports; empty array for stage 0.';
 
-CREATE FUNCTION cq.funnel_step_times(state cq.funnel_state, windows interval[], mode text DEFAULT '')
+CREATE FUNCTION cq.funnel_step_times(state cq.funnel_state, windows interval[], mode text DEFAULT '',
+                             exclusions integer[] DEFAULT '{}')
 RETURNS timestamptz[]
 AS 'MODULE_PATHNAME', 'funnel_step_times'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION cq.funnel_step_times(cq.funnel_state, interval[], text) IS
+COMMENT ON FUNCTION cq.funnel_step_times(cq.funnel_state, interval[], text, integer[]) IS
 'cq.funnel_step_times with per-step windows (windows[i] limits step i to step i+1).';
 
 -- cq.retention
@@ -505,7 +509,7 @@ COMMENT ON FUNCTION cq.funnel_report_finalfn(cq.funnel_state) IS
 CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, "window" interval) (
     SFUNC = cq.funnel_report_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.funnel_report_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -514,7 +518,7 @@ CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, "window" interval) (
 CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, "window" interval, mode text) (
     SFUNC = cq.funnel_report_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.funnel_report_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -523,7 +527,7 @@ CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, "window" interval, mode
 CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, windows interval[]) (
     SFUNC = cq.funnel_report_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.funnel_report_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE
@@ -532,7 +536,7 @@ CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, windows interval[]) (
 CREATE AGGREGATE cq.funnel_report(state cq.funnel_state, windows interval[], mode text) (
     SFUNC = cq.funnel_report_transfn,
     STYPE = cq.funnel_state,
-    SSPACE = 512,
+    SSPACE = 160,
     FINALFUNC = cq.funnel_report_finalfn,
     COMBINEFUNC = cq.funnel_combine,
     PARALLEL = SAFE

@@ -71,3 +71,9 @@ SELECT r.*
   FROM (SELECT cq.funnel_report(st, interval '1 hour') AS report FROM session_funnels) q,
        unnest(q.report) r;
 
+-- view -> cart -> buy, broken by a visit to the returns page between view and buy
+SELECT cq.funnel_stage(st, interval '1 hour') AS four_steps,
+       cq.funnel_stage(st, interval '1 hour', '', ARRAY[4, 1, 3]) AS with_exclusion
+  FROM (SELECT cq.funnel_events(ts, e = 'view', e = 'cart', e = 'buy', e = 'returns_page') AS st
+          FROM (VALUES (timestamptz '2024-05-01 10:00+00', 'view'), ('2024-05-01 10:05+00', 'cart'),
+                       ('2024-05-01 10:07+00', 'returns_page'), ('2024-05-01 10:09+00', 'buy')) v(ts, e)) s;

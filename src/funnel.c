@@ -171,7 +171,8 @@ steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
 static FunnelState *
 state_for_update(FunctionCallInfo fcinfo, int argno)
 {
-	FunnelState *st = (FunnelState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	FunnelState *st = (FunnelState *) (VARATT_IS_EXTENDED(raw) ? pg_detoast_datum(raw) : raw);
 
 	if (!AggCheckCallContext(fcinfo, NULL) &&
 		(Pointer) st == DatumGetPointer(PG_GETARG_DATUM(argno)))
@@ -217,13 +218,88 @@ sorted_view(const FunnelState *st)
 }
 
 /*
- * Read a window (interval) or windows (interval[]) argument and an
- * optional mode argument (mode_arg < 0: none, i.e. '') into p, checked
- * against the state's step count.  NULL arguments are errors (the
+ * Read a window (interval) or windows (interval[]) argument, an optional
+ * mode argument (mode_arg < 0: none, i.e. '') and optional exclusions
+ * (excl_arg < 0: none) into p, checked against the state's conditions.  NULL arguments are errors (the
  * accessors are strict, so only the report aggregate gets here with them).
  */
+/*
+ * Read an exclusions argument (int[]: one [condition, from_step, to_step]
+ * triple, or a two-dimensional array of them) into p.  Excluded conditions
+ * must be the last conditions of the state; the others are the funnel's
+ * steps, so p->nsteps shrinks accordingly.
+ */
 static void
-read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg,
+read_exclusions(ArrayType *arr, int nconds, FunnelParams *p)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	uint32		conds = 0;
+	int			nexcl;
+
+	if (ARR_ELEMTYPE(arr) != INT4OID)
+		elog(ERROR, "exclusions array has element type %u, not integer", ARR_ELEMTYPE(arr));
+	deconstruct_array(arr, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		return;
+	if (!((ARR_NDIM(arr) == 1 && n == 3) || (ARR_NDIM(arr) == 2 && ARR_DIMS(arr)[1] == 3)) ||
+		n / 3 > CQ_FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel exclusions must be [condition, from_step, to_step] triples"),
+				 errdetail("Got an array of %d dimensions and %d elements.", ARR_NDIM(arr), n),
+				 errhint("Pass ARRAY[4, 1, 3] for one exclusion, ARRAY[[4, 1, 3], [5, 2, 3]] for several, '{}' for none.")));
+	for (i = 0; i < n; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel exclusions must not contain NULL"),
+					 errdetail("Each exclusion names a condition and two steps."),
+					 errhint("Pass '{}' for no exclusion.")));
+	for (i = 0; i < n / 3; i++)
+	{
+		int			c = DatumGetInt32(elems[3 * i]);
+
+		if (c < 2 || c > nconds)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("funnel exclusion names condition %d of a state with %d conditions", c, nconds),
+					 errdetail("An excluded event is one of the conditions given to cq.funnel_events, after the steps."),
+					 errhint("List excluded events after the steps in cq.funnel_events.")));
+		conds |= ((uint32) 1) << (c - 1);
+	}
+	nexcl = pg_popcount32(conds);
+	p->nsteps = nconds - nexcl;
+	for (i = 0; i < n / 3; i++)
+	{
+		int			c = DatumGetInt32(elems[3 * i]);
+		int			from = DatumGetInt32(elems[3 * i + 1]);
+		int			to = DatumGetInt32(elems[3 * i + 2]);
+
+		if (c <= p->nsteps)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("excluded condition %d comes before step %d", c, p->nsteps),
+					 errdetail("Conditions 1 to %d are the steps, so the excluded events must be conditions %d to %d.",
+							   p->nsteps, p->nsteps + 1, nconds),
+					 errhint("List excluded events after the steps in cq.funnel_events.")));
+		if (from < 1 || to <= from || to > p->nsteps)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("funnel exclusion between steps %d and %d is not valid for %d steps", from, to, p->nsteps),
+					 errdetail("The excluded event must fall between two steps: 1 <= from_step < to_step <= %d.", p->nsteps),
+					 errhint("Pass [condition, from_step, to_step], for example ARRAY[4, 1, 3].")));
+		p->exclusions[i].cond = c;
+		p->exclusions[i].from = from;
+		p->exclusions[i].to = to;
+	}
+	p->nexclusions = n / 3;
+}
+
+static void
+read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg, int excl_arg,
 			const FunnelState *st, FunnelParams *p)
 {
 	Oid			wtype = get_fn_expr_argtype(fcinfo->flinfo, window_arg);
@@ -242,6 +318,16 @@ read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg,
 
 		p->mode = cq_funnel_parse_mode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode));
 	}
+	if (excl_arg >= 0)
+	{
+		if (PG_ARGISNULL(excl_arg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel exclusions must not be NULL"),
+					 errdetail("NULL would leave the excluded events undefined."),
+					 errhint("Pass '{}' for no exclusion.")));
+		read_exclusions(PG_GETARG_ARRAYTYPE_P(excl_arg), st->nsteps, p);
+	}
 	if (wtype == INTERVALOID)
 		p->window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(window_arg), "window");
 	else
@@ -255,12 +341,12 @@ read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg,
 		if (ARR_ELEMTYPE(arr) != INTERVALOID)
 			elog(ERROR, "windows array has element type %u, not interval", ARR_ELEMTYPE(arr));
 		deconstruct_array(arr, INTERVALOID, 16, false, TYPALIGN_DOUBLE, &elems, &nulls, &n);
-		if (ARR_NDIM(arr) > 1 || n != st->nsteps - 1)
+		if (ARR_NDIM(arr) > 1 || n != p->nsteps - 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a funnel of %d steps needs %d per-step windows, not %d",
-							st->nsteps, st->nsteps - 1, n),
-					 errdetail("windows[i] limits the time from step i to step i+1."),
+							p->nsteps, p->nsteps - 1, n),
+					 errdetail("windows[i] limits the time from step i to step i+1 (excluded events are not steps)."),
 					 errhint("Pass a one-dimensional interval array with one element per step transition.")));
 		for (i = 0; i < n; i++)
 		{
@@ -535,7 +621,7 @@ funnel_stage(PG_FUNCTION_ARGS)
 	const FunnelState *st = state_for_read(fcinfo, 0);
 	FunnelParams p;
 
-	read_params(fcinfo, 1, 2, st, &p);
+	read_params(fcinfo, 1, 2, PG_NARGS() > 3 ? 3 : -1, st, &p);
 	PG_RETURN_INT32(cq_funnel_scan(sorted_view(st), &p, NULL));
 }
 
@@ -555,7 +641,7 @@ funnel_step_times(PG_FUNCTION_ARGS)
 	int			level,
 				i;
 
-	read_params(fcinfo, 1, 2, st, &p);
+	read_params(fcinfo, 1, 2, PG_NARGS() > 3 ? 3 : -1, st, &p);
 	level = cq_funnel_scan(sorted_view(st), &p, times);
 	for (i = 0; i < level; i++)
 		elems[i] = TimestampTzGetDatum(times[i]);
@@ -592,7 +678,7 @@ funnel_report_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	user = state_for_read(fcinfo, 1);
-	read_params(fcinfo, 2, PG_NARGS() > 3 ? 3 : -1, user, &p);
+	read_params(fcinfo, 2, PG_NARGS() > 3 ? 3 : -1, -1, user, &p);
 	level = cq_funnel_scan(sorted_view(user), &p, times);
 
 	if (PG_ARGISNULL(0))

@@ -76,9 +76,23 @@ typedef struct FunnelState
 #define FUNNEL_MAX_EVENTS			((int32) ((MaxAllocSize - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
 
 /*
- * How an accessor reads a state: the step count, the mode, and either one
- * window from the chain's first step (ClickHouse) or one window per step
- * transition (windows[k-1] limits step k+1 relative to step k).
+ * An excluded event: condition `cond` (after the steps) occurring strictly
+ * after a chain's step `from` and before the chain reaches step `to`
+ * breaks that chain.
+ */
+typedef struct FunnelExclusion
+{
+	int			cond;
+	int			from;
+	int			to;
+} FunnelExclusion;
+
+/*
+ * How an accessor reads a state: the number of funnel steps (conditions
+ * 1 .. nsteps of the state; later conditions are excluded events), the
+ * mode, and either one window from the chain's first step (ClickHouse) or
+ * one window per step transition (windows[k-1] limits step k+1 relative to
+ * step k).
  */
 typedef struct FunnelParams
 {
@@ -87,6 +101,8 @@ typedef struct FunnelParams
 	bool		per_step;
 	int64		window;
 	int64		windows[CQ_FUNNEL_MAX_STEPS];
+	int			nexclusions;
+	FunnelExclusion exclusions[CQ_FUNNEL_MAX_STEPS];
 } FunnelParams;
 
 /* One row of the funnel report (times in microseconds) */

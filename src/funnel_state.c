@@ -232,7 +232,26 @@ cq_funnel_state_sort(FunnelState *st)
 				out;
 
 	if (!(st->flags & FUNNEL_SORTED))
-		qsort(st->events, st->nevents, sizeof(FunnelEvent), event_qsort_cmp);
+	{
+		if (st->nevents <= 32)
+		{
+			/* most groups are small: insertion sort, no comparator calls */
+			for (i = 1; i < st->nevents; i++)
+			{
+				FunnelEvent ev = st->events[i];
+				int32		j = i - 1;
+
+				while (j >= 0 && event_cmp(&st->events[j], &ev) > 0)
+				{
+					st->events[j + 1] = st->events[j];
+					j--;
+				}
+				st->events[j + 1] = ev;
+			}
+		}
+		else
+			qsort(st->events, st->nevents, sizeof(FunnelEvent), event_qsort_cmp);
+	}
 	out = 0;
 	for (i = 0; i < st->nevents; i++)
 	{
@@ -763,7 +782,9 @@ typedef struct FunnelScan
 	int			level;			/* highest level reached so far */
 	bool		first_event;	/* a step-1 entry has been seen */
 	bool		stop;			/* the scan is over */
-	/* greedy scan: the latest chain per level (1-based) */
+	bool		track_paths;	/* keep chain step times (times or exclusions) */
+	/* greedy scan: the latest chain per level (1-based), if alive */
+	bool		alive[CQ_FUNNEL_MAX_STEPS + 1];
 	int64		first[CQ_FUNNEL_MAX_STEPS + 1];
 	int64		last[CQ_FUNNEL_MAX_STEPS + 1];
 	int64		path[CQ_FUNNEL_MAX_STEPS + 1][CQ_FUNNEL_MAX_STEPS];
@@ -822,6 +843,38 @@ step_entry_checks(FunnelScan *sc, int k)
 }
 
 /*
+ * Excluded event of exclusion x at ts: break every chain that has passed
+ * step x->from strictly before ts and not yet reached step x->to.
+ */
+static void
+exclusion_entry(FunnelScan *sc, const FunnelExclusion *x, int64 ts)
+{
+	int			L;
+
+	for (L = x->from; L < x->to; L++)
+	{
+		if (sc->p->mode & FUNNEL_STRICT_ONCE)
+		{
+			ChainList  *l = &sc->lists[L];
+			int			i,
+						keep = 0;
+
+			for (i = 0; i < l->n; i++)
+			{
+				if (l->chains[i].times[x->from - 1] < ts)
+					continue;	/* broken */
+				if (keep != i)
+					l->chains[keep] = l->chains[i];
+				keep++;
+			}
+			l->n = keep;
+		}
+		else if (sc->alive[L] && sc->path[L][x->from - 1] < ts)
+			sc->alive[L] = false;
+	}
+}
+
+/*
  * Greedy scan (every mode but strict_once): one entry (ts, k).
  */
 static void
@@ -831,6 +884,7 @@ greedy_entry(FunnelScan *sc, int64 ts, int k)
 
 	if (k == 1)
 	{
+		sc->alive[1] = true;
 		sc->first[1] = sc->last[1] = ts;
 		sc->path[1][0] = ts;
 		sc->first_event = true;
@@ -838,15 +892,16 @@ greedy_entry(FunnelScan *sc, int64 ts, int k)
 			reach(sc, 1, sc->path[1]);
 		return;
 	}
-	if (!step_entry_checks(sc, k))
+	if (!step_entry_checks(sc, k) || !sc->alive[k - 1])
 		return;
 	if (!in_window(p, k, sc->first[k - 1], sc->last[k - 1], ts))
 		return;
 	if ((p->mode & FUNNEL_STRICT_INCREASE) && !(sc->last[k - 1] < ts))
 		return;
+	sc->alive[k] = true;
 	sc->first[k] = sc->first[k - 1];
 	sc->last[k] = ts;
-	if (sc->times)
+	if (sc->track_paths)
 	{
 		memcpy(sc->path[k], sc->path[k - 1], (k - 1) * sizeof(int64));
 		sc->path[k][k - 1] = ts;
@@ -953,9 +1008,11 @@ scan_entry(FunnelScan *sc, int64 ts, int k, int32 row)
 }
 
 /*
- * The stage (0 .. nsteps) a sorted state reached under p; when times is
- * not NULL, also the step times of the first chain that reached that stage
- * (times[0 .. stage-1]).
+ * The stage (0 .. p->nsteps) a sorted state reached under p; when times
+ * is not NULL, also the step times of the first chain that reached that
+ * stage (times[0 .. stage-1]).  Conditions after p->nsteps are excluded
+ * events: they are not steps (a row with only those is foreign to
+ * strict_order), and each exclusion breaks the chains it covers.
  *
  * Rows are visited in groups of equal time; inside a group entries go by
  * step number (sentinels first), then by row order, which is the (ts, k,
@@ -964,31 +1021,49 @@ scan_entry(FunnelScan *sc, int64 ts, int k, int32 row)
 int
 cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times)
 {
+	FunnelScan	scan;
 	FunnelScan *sc;
 	int32		i,
 				j,
 				r;
 	int			level;
 	bool		strict_order = (p->mode & FUNNEL_STRICT_ORDER) != 0;
+	uint32		stepmask = p->nsteps >= 32 ? PG_UINT32_MAX :
+		(((uint32) 1) << p->nsteps) - 1;
 
 	Assert(st->flags & FUNNEL_SORTED);
+	Assert(p->nsteps >= 1 && p->nsteps <= st->nsteps);
 	if (st->nevents == 0)
 		return 0;
 
-	sc = (FunnelScan *) palloc0(sizeof(FunnelScan));
+	/*
+	 * The scan state lives on the stack and only what is read before it is
+	 * written gets initialized (chain step times are always written first):
+	 * zeroing or allocating ~9 kB per group costs more than the scan.
+	 */
+	sc = &scan;
+	sc->level = 0;
+	sc->first_event = false;
+	sc->stop = false;
+	memset(sc->alive, 0, sizeof(sc->alive));
+	if (p->mode & FUNNEL_STRICT_ONCE)
+		memset(sc->lists, 0, sizeof(sc->lists));
 	sc->p = p;
 	sc->times = times;
+	sc->track_paths = times != NULL || p->nexclusions > 0;
 
 	for (i = 0; i < st->nevents && !sc->stop; i = j)
 	{
 		int64		ts = st->events[i].ts;
 		uint32		all = 0;
+		uint32		excluded = 0;
 		bool		foreign = false;
 
 		for (j = i; j < st->nevents && st->events[j].ts == ts; j++)
 		{
-			all |= st->events[j].mask;
-			if (st->events[j].mask == 0)
+			all |= st->events[j].mask & stepmask;
+			excluded |= st->events[j].mask & ~stepmask;
+			if ((st->events[j].mask & stepmask) == 0)
 				foreign = true;
 		}
 
@@ -1009,13 +1084,22 @@ cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times)
 				if (st->events[r].mask & bit)
 					scan_entry(sc, ts, k, r);
 		}
+
+		/* excluded events come after the steps of their time */
+		if (excluded != 0 && !sc->stop)
+		{
+			int			x;
+
+			for (x = 0; x < p->nexclusions; x++)
+				if (excluded & (((uint32) 1) << (p->exclusions[x].cond - 1)))
+					exclusion_entry(sc, &p->exclusions[x], ts);
+		}
 	}
 	level = sc->level;
 	if (p->mode & FUNNEL_STRICT_ONCE)
 		for (i = 1; i <= p->nsteps; i++)
 			if (sc->lists[i].chains)
 				pfree(sc->lists[i].chains);
-	pfree(sc);
 	return level;
 }
 

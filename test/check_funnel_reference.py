@@ -8,7 +8,7 @@ to long and random per-step windows, then for every valid mode (24 combinations)
 
   - cq.window_funnel(window, mode, ts, VARIADIC steps) grouped by user, on a forced parallel plan;
   - cq.funnel_stage / cq.funnel_step_times on the stored cq.funnel_events state, with one window
-    and with per-step windows;
+    and with per-step windows, and with excluded events (30 % of the users with 3+ conditions);
 and once: cq.window_funnel without mode, cq.funnel_rollup of per-user partial states (3 parts per
 user) read back in two modes, text round trip of every state, and cq.retention.
 Every answer must equal the reference exactly.  Exit 0 = pass.
@@ -87,7 +87,15 @@ def gen_users(rng):
             if rng.random() < 0.03:
                 steps[rng.randrange(n)] = None
             rows.append((ts, steps))
-        users[uid] = (n, window, windows, rows)
+        # excluded events: the last 1 or 2 conditions of some users, each between two steps
+        xs = []
+        if n >= 3 and rng.random() < 0.3:
+            nx = 2 if n >= 5 and rng.random() < 0.3 else 1
+            nsteps = n - nx
+            for c in range(nsteps + 1, n + 1):
+                f = rng.randint(1, nsteps - 1)
+                xs.append((c, f, rng.randint(f + 1, nsteps)))
+        users[uid] = (n, window, windows, rows, xs)
     return users
 
 
@@ -100,10 +108,13 @@ def interval_us(us):
 
 
 def load(users):
-    psql("DROP TABLE IF EXISTS fr_ev, fr_st; CREATE TABLE fr_ev (uid int, rowno int, ts timestamptz, s boolean[], w interval, "
-         "ws interval[])")
+    psql("DROP TABLE IF EXISTS fr_ev, fr_st, fr_x; CREATE TABLE fr_ev (uid int, rowno int, ts timestamptz, s boolean[], w interval, "
+         "ws interval[]); CREATE TABLE fr_x (uid int PRIMARY KEY, xs int[])")
     buf = io.StringIO()
-    for uid, (n, window, windows, rows) in users.items():
+    xbuf = io.StringIO()
+    for uid, (n, window, windows, rows, xs) in users.items():
+        if xs:
+            xbuf.write("%d\t{%s}\n" % (uid, ",".join("{%d,%d,%d}" % x for x in xs)))
         ws = "{" + ",".join('"%s"' % interval_us(x) for x in windows) + "}"
         for i, (ts, steps) in enumerate(rows):
             buf.write("%d\t%d\t%s\t{%s}\t%s\t%s\n" % (
@@ -115,6 +126,7 @@ def load(users):
          "INSERT INTO fr_ev SELECT uid, rowno, "
          "timestamptz '2000-01-01 00:00:00+00' + t * interval '1 microsecond', s, w, ws FROM x; "
          "ANALYZE fr_ev", stdin=buf.getvalue())
+    psql("COPY fr_x FROM STDIN; ANALYZE fr_x", stdin=xbuf.getvalue())
     psql("CREATE TABLE fr_st AS SELECT uid, cq.funnel_events(ts, VARIADIC s) AS st, "
          "min(w) AS w, min(ws) AS ws FROM fr_ev GROUP BY uid; ANALYZE fr_st")
 
@@ -133,11 +145,12 @@ def expected_for(args):
     mode, part, nparts = args
     res = {}
     for uid in range(1 + part, USERS + 1, nparts):
-        n, window, windows, rows = _WORKER_USERS[uid]
+        n, window, windows, rows, xs = _WORKER_USERS[uid]
         usable = ref.usable_rows(rows)
         one = ref.funnel(rows, n, window, mode)
         per = ref.funnel(rows, n, None, mode, windows)
-        res[uid] = (one, per, len(usable) > 0)
+        excl = ref.funnel(rows, n, window, mode, None, xs) if xs else None
+        res[uid] = (one, per, len(usable) > 0, excl)
     return res
 
 
@@ -179,9 +192,9 @@ def main():
 
     def fail(what, uid, got, want):
         if len(failures) < 20:
-            n, window, windows, rows = users[uid]
-            failures.append("%s: user %d got %r want %r\n    n=%d window=%d windows=%r rows=%r"
-                            % (what, uid, got, want, n, window, windows, rows))
+            n, window, windows, rows, xs = users[uid]
+            failures.append("%s: user %d got %r want %r\n    n=%d window=%d windows=%r xs=%r rows=%r"
+                            % (what, uid, got, want, n, window, windows, xs, rows))
         else:
             failures.append(what)
 
@@ -194,6 +207,9 @@ def main():
                            "cq.funnel_stage(st, ws, '%s'), %s FROM fr_st"
                            % (mode, step_times_sql("cq.funnel_step_times(st, w, '%s')" % mode),
                               mode, step_times_sql("cq.funnel_step_times(st, ws, '%s')" % mode)))
+            accx = copy_out("SELECT uid, cq.funnel_stage(st, w, '%s', xs), %s FROM fr_st JOIN fr_x "
+                            "USING (uid)" % (mode, step_times_sql(
+                                "cq.funnel_step_times(st, w, '%s', xs)" % mode)))
             exp = collect(pending.pop(mode))
             seen = set()
             for uid, got in wf:
@@ -203,9 +219,17 @@ def main():
                     fail("window_funnel[%s]" % mode, uid, int(got), exp[uid][0][0])
             if seen != grouped:
                 failures.append("window_funnel[%s]: groups differ" % mode)
+            for uid, st1, t1 in accx:
+                uid = int(uid)
+                excl = exp[uid][3]
+                if not exp[uid][2]:
+                    if st1 != "":
+                        fail("exclusions[%s] on NULL state" % mode, uid, st1, None)
+                elif (int(st1), parse_us(t1)) != (excl[0], excl[1]):
+                    fail("exclusions[%s]" % mode, uid, (int(st1), parse_us(t1)), excl)
             for uid, st1, t1, st2, t2 in acc:
                 uid = int(uid)
-                one, per, has_rows = exp[uid]
+                one, per, has_rows, _excl = exp[uid]
                 if not has_rows:
                     if (st1, st2) != ("", ""):
                         fail("accessors[%s] on NULL state" % mode, uid, (st1, st2), None)

@@ -42,8 +42,11 @@ def usable_rows(rows):
     return out
 
 
-def entries(rows, nsteps, strict_order):
-    """ClickHouse's sorted entry list (ts, k, row) with canonical row numbers."""
+def entries(rows, nsteps, strict_order, excluded=()):
+    """ClickHouse's sorted entry list (ts, k, row) with canonical row numbers.
+
+    Conditions nsteps+1 .. are excluded events: entry (ts, 1000 + c, row), after the steps of
+    that time.  A row satisfying no step is strict_order's sentinel (ts, 0, row)."""
     canon = sorted(usable_rows(rows))
     ents = []
     for rid, (ts, mask) in enumerate(canon):
@@ -54,6 +57,9 @@ def entries(rows, nsteps, strict_order):
                 any_step = True
         if strict_order and not any_step:
             ents.append((ts, 0, rid))
+        for c in excluded:
+            if mask & (1 << (c - 1)):
+                ents.append((ts, 1000 + c, rid))
     ents.sort()
     return ents
 
@@ -64,43 +70,51 @@ def _fits(k, first, last, ts, window, windows):
     return ts <= first + window
 
 
-def funnel(rows, nsteps, window=None, mode="", windows=None):
-    """(stage, step times of the first chain that reached that stage)."""
+def funnel(rows, nconds, window=None, mode="", windows=None, exclusions=()):
+    """(stage, step times of the first chain that reached that stage).
+
+    exclusions: (condition, from_step, to_step) triples; excluded conditions are the last ones,
+    the others (1 .. n) are the steps."""
     m = parse_mode(mode)
     order = "strict_order" in m
-    ents = entries(rows, nsteps, order)
+    excluded = sorted({c for c, _f, _t in exclusions})
+    n = nconds - len(excluded)
+    assert excluded == list(range(n + 1, nconds + 1))
+    ents = entries(rows, n, order, excluded)
     if "strict_once" in m:
-        level, times = _scan_once(ents, nsteps, window, windows, m)
+        level, times = _scan_once(ents, n, window, windows, m, exclusions)
     else:
-        level, times = _scan_greedy(ents, nsteps, window, windows, m)
-    # ClickHouse's shortcut: one step and no strict_order -> 1 when any entry exists
-    if ents and nsteps == 1 and not order:
+        level, times = _scan_greedy(ents, n, window, windows, m, exclusions)
+    # ClickHouse's shortcut: one step and no strict_order -> 1 when any step entry exists
+    if n == 1 and not order and any(1 <= k <= n for _ts, k, _r in ents):
         assert level == 1
     return level, times
 
 
-def _highest(reached):
-    for k in range(len(reached) - 1, 0, -1):
-        if reached[k]:
-            return k
-    return 0
-
-
-def _scan_greedy(ents, n, window, windows, m):
-    # chain[k] = (first, last, times) of the latest chain that reached level k
+def _scan_greedy(ents, n, window, windows, m, exclusions):
+    # chain[k] = (first, last, times) of the latest chain that reached level k, None once broken;
+    # reached[k] = some chain reached level k (what the modes and the result look at)
     chain = [None] * (n + 1)
+    reached = [False] * (n + 1)
     first_times = {}
     first_event = False
 
-    def record(k):
-        if k not in first_times:
-            first_times[k] = list(chain[k][2])
+    def reach(k, times):
+        reached[k] = True
+        first_times.setdefault(k, list(times))
 
     def result():
-        lvl = max([k for k in range(1, n + 1) if chain[k] is not None], default=0)
+        lvl = max([k for k in range(1, n + 1) if reached[k]], default=0)
         return lvl, first_times.get(lvl, [])
 
     for ts, k, _row in ents:
+        if k >= 1000:
+            for c, f, t in exclusions:
+                if c == k - 1000:
+                    for lvl in range(f, t):
+                        if chain[lvl] is not None and chain[lvl][2][f - 1] < ts:
+                            chain[lvl] = None
+            continue
         if k == 0:
             if first_event:
                 break
@@ -108,10 +122,10 @@ def _scan_greedy(ents, n, window, windows, m):
         if k == 1:
             chain[1] = (ts, ts, [ts])
             first_event = True
-            record(1)
-        elif "strict_deduplication" in m and chain[k] is not None:
+            reach(1, [ts])
+        elif "strict_deduplication" in m and reached[k]:
             return result()
-        elif "strict_order" in m and first_event and chain[k - 1] is None:
+        elif "strict_order" in m and first_event and not reached[k - 1]:
             if "allow_reentry" in m:
                 continue
             return result()
@@ -122,23 +136,30 @@ def _scan_greedy(ents, n, window, windows, m):
                 ok = ok and last < ts
             if ok:
                 chain[k] = (first, ts, times + [ts])
-                record(k)
+                reach(k, times + [ts])
                 if k == n:
                     return result()
     return result()
 
 
-def _scan_once(ents, n, window, windows, m):
-    # seqs[k] = list of chains (first, last, rows, times) that reached level k
+def _scan_once(ents, n, window, windows, m, exclusions):
+    # seqs[k] = list of chains (first, last, rows, times) at level k; reached[k] as above
     seqs = [[] for _ in range(n + 1)]
+    reached = [False] * (n + 1)
     first_times = {}
     has_first = False
 
     def result():
-        lvl = max([k for k in range(1, n + 1) if seqs[k]], default=0)
+        lvl = max([k for k in range(1, n + 1) if reached[k]], default=0)
         return lvl, first_times.get(lvl, [])
 
     for ts, k, row in ents:
+        if k >= 1000:
+            for c, f, t in exclusions:
+                if c == k - 1000:
+                    for lvl in range(f, t):
+                        seqs[lvl] = [ch for ch in seqs[lvl] if not ch[3][f - 1] < ts]
+            continue
         if k == 0:
             if has_first:
                 break
@@ -146,10 +167,11 @@ def _scan_once(ents, n, window, windows, m):
         if k == 1:
             seqs[1].append((ts, ts, [row], [ts]))
             has_first = True
+            reached[1] = True
             first_times.setdefault(1, [ts])
-        elif "strict_deduplication" in m and seqs[k]:
+        elif "strict_deduplication" in m and reached[k]:
             return result()
-        elif "strict_order" in m and has_first and not seqs[k - 1]:
+        elif "strict_order" in m and has_first and not reached[k - 1]:
             if "allow_reentry" in m:
                 continue
             return result()
@@ -168,6 +190,7 @@ def _scan_once(ents, n, window, windows, m):
                     matched = last < ts
                 if matched:
                     seqs[k].append((first, ts, rows_used + [row], times + [ts]))
+                    reached[k] = True
                     first_times.setdefault(k, times + [ts])
                     if k == n:
                         return result()
@@ -214,6 +237,16 @@ def _selftest():
     rows = [(5, [True, True, True])]
     assert funnel(rows, 3, 10, "strict_once")[0] == 1
     assert funnel(rows, 3, 10)[0] == 3
+    # exclusions: condition 4 (x) between steps 1 and 3 breaks the chain a@0 b@1 .. c@3
+    ab = [True, False, False, False]
+    x = [False, False, False, True]
+    rows = [(0, ab), (1, [False, True, False, False]), (2, x), (3, [False, False, True, False])]
+    assert funnel(rows, 4, 10, "", None, [(4, 1, 3)])[0] == 2
+    assert funnel(rows, 4, 10, "", None, [(4, 2, 3)])[0] == 2
+    assert funnel(rows, 4, 10, "", None, [(4, 1, 2)])[0] == 3
+    rows.append((4, ab))            # a new chain after the excluded event is not broken
+    rows += [(5, [False, True, False, False]), (6, [False, False, True, False])]
+    assert funnel(rows, 4, 10, "", None, [(4, 1, 3)]) == (3, [4, 5, 6])
     assert retention([[True, False], [False, True]]) == [True, True]
     assert retention([[False, True]]) == [False, False]
     print("funnel_reference self-test ok")
