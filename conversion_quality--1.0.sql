@@ -550,3 +550,48 @@ COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval[]) IS
 'cq.funnel_report with per-step windows (windows[i] limits step i to step i+1).';
 COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval[], text) IS
 'cq.funnel_report with per-step windows and a mode.';
+
+-- Fixed-arity forms of cq.window_funnel and cq.funnel_events for 1 to 8 steps.  A call with
+-- separate boolean steps resolves to them (PostgreSQL prefers an exact non-variadic match), so
+-- the executor does not build a boolean[] per row; they share the C functions and give exactly
+-- the results of the VARIADIC forms.
+DO $fixed$
+DECLARE
+    n int;
+    bools text;
+    tstype text;
+    withmode boolean;
+    args text;
+BEGIN
+    FOR n IN 1 .. 8 LOOP
+        bools := (SELECT string_agg('boolean', ', ') FROM generate_series(1, n));
+        FOREACH tstype IN ARRAY ARRAY['timestamptz', 'timestamp'] LOOP
+            FOREACH withmode IN ARRAY ARRAY[false, true] LOOP
+                args := 'interval, ' || CASE WHEN withmode THEN 'text, ' ELSE '' END
+                        || tstype || ', ' || bools;
+                EXECUTE format('CREATE FUNCTION cq.window_funnel_transfn(cq.funnel_state, %s) '
+                               'RETURNS cq.funnel_state AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                               args, 'MODULE_PATHNAME', 'window_funnel_transfn');
+                EXECUTE format('COMMENT ON FUNCTION cq.window_funnel_transfn(cq.funnel_state, %s) IS %L',
+                               args, format('Transition of the %s-step fixed-arity cq.window_funnel.', n));
+                EXECUTE format('CREATE AGGREGATE cq.window_funnel(%s) (SFUNC = cq.window_funnel_transfn, '
+                               'STYPE = cq.funnel_state, SSPACE = 160, FINALFUNC = cq.window_funnel_finalfn, '
+                               'COMBINEFUNC = cq.funnel_combine, PARALLEL = SAFE)', args);
+                EXECUTE format('COMMENT ON AGGREGATE cq.window_funnel(%s) IS %L', args,
+                               format('cq.window_funnel with %s separate boolean steps: same results as the VARIADIC form, without building an array per row.', n));
+            END LOOP;
+        END LOOP;
+        args := 'timestamptz, ' || bools;
+        EXECUTE format('CREATE FUNCTION cq.funnel_events_transfn(cq.funnel_state, %s) '
+                       'RETURNS cq.funnel_state AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       args, 'MODULE_PATHNAME', 'funnel_events_transfn');
+        EXECUTE format('COMMENT ON FUNCTION cq.funnel_events_transfn(cq.funnel_state, %s) IS %L',
+                       args, format('Transition of the %s-step fixed-arity cq.funnel_events.', n));
+        EXECUTE format('CREATE AGGREGATE cq.funnel_events(%s) (SFUNC = cq.funnel_events_transfn, '
+                       'STYPE = cq.funnel_state, SSPACE = 160, FINALFUNC = cq.funnel_events_finalfn, '
+                       'COMBINEFUNC = cq.funnel_combine, PARALLEL = SAFE)', args);
+        EXECUTE format('COMMENT ON AGGREGATE cq.funnel_events(%s) IS %L', args,
+                       format('cq.funnel_events with %s separate boolean steps: same state as the VARIADIC form, without building an array per row.', n));
+    END LOOP;
+END
+$fixed$;

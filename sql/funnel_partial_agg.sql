@@ -91,3 +91,27 @@ SELECT cq.window_funnel('5 min', ts, e = 'a', e = 'b', e = 'c') AS partitionwise
 SELECT cq.window_funnel('5 min', ts, e = 'a') AS only_empty FROM pa_part WHERE uid >= 500;
 RESET enable_partitionwise_aggregate;
 RESET max_parallel_workers_per_gather;
+
+-- The fixed-arity forms (1 to 8 separate steps) and the VARIADIC forms agree, in every mode
+SELECT mode,
+       count(*) FILTER (WHERE fixed <> var) AS stage_differs,
+       count(*) FILTER (WHERE fixed_st <> var_st) AS state_differs
+  FROM (SELECT m.mode, uid,
+               cq.window_funnel('5 min', m.mode, ts, e = 'a', e = 'b', e = 'c') AS fixed,
+               cq.window_funnel('5 min', m.mode, ts, VARIADIC ARRAY[e = 'a', e = 'b', e = 'c']) AS var,
+               cq.funnel_events(ts, e = 'a', e = 'b', e = 'c')::text AS fixed_st,
+               cq.funnel_events(ts, VARIADIC ARRAY[e = 'a', e = 'b', e = 'c'])::text AS var_st
+          FROM pa_ev, (VALUES (''), ('strict_order'), ('strict_once,strict_deduplication'),
+                              ('strict_increase')) m(mode)
+         GROUP BY m.mode, uid) q
+ GROUP BY mode ORDER BY mode;
+SELECT cq.window_funnel('5 min', ts, e = 'a', e = 'b', e = 'c') = cq.window_funnel('5 min', ts::timestamp, e = 'a', e = 'b', e = 'c')
+       AS timestamp_form_agrees
+  FROM pa_ev WHERE uid = 300;
+-- a NULL among separate steps skips the row, as a NULL array element does
+SELECT cq.window_funnel('1 hour', ts, a, b) AS fixed, cq.window_funnel('1 hour', ts, VARIADIC ARRAY[a, b]) AS var
+  FROM (VALUES (timestamptz '2024-01-01', true, false), ('2024-01-01 00:01', NULL, true)) v(ts, a, b);
+-- separate steps resolve to the fixed-arity form (no ARRAY[] built per row)
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT cq.window_funnel('1 hour', ts, a, b), cq.window_funnel('1 hour', ts, VARIADIC ARRAY[a, b])
+  FROM (VALUES (timestamptz '2024-01-01', true, false)) v(ts, a, b);

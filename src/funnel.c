@@ -51,6 +51,9 @@
  */
 typedef struct FunnelArgCache
 {
+	bool		have_kinds;		/* the argument kinds below are known */
+	bool		has_mode;		/* window_funnel: a mode argument is present */
+	bool		separate_steps; /* fixed-arity form: one boolean per step */
 	bool		have_window;
 	Interval	window;
 	int64		window_us;
@@ -60,6 +63,9 @@ typedef struct FunnelArgCache
 	uint32		mode;
 } FunnelArgCache;
 
+/*
+ * The call site's FunnelArgCache, created zeroed in fn_mcxt on first use.
+ */
 static FunnelArgCache *
 arg_cache(FunctionCallInfo fcinfo)
 {
@@ -164,6 +170,54 @@ steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
 }
 
 /*
+ * Learn once per call site how the steps arrive: as one boolean[] (the
+ * VARIADIC form) or as separate booleans (the fixed-arity forms for 1 to 8
+ * steps, which spare the executor building an array per row); and, for
+ * window_funnel, whether argument 2 is the mode.
+ */
+static void
+learn_arg_kinds(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first_step)
+{
+	if (cache->have_kinds)
+		return;
+	cache->has_mode = get_fn_expr_argtype(fcinfo->flinfo, 2) == TEXTOID;
+	cache->separate_steps = get_fn_expr_argtype(fcinfo->flinfo, first_step) == BOOLOID;
+	cache->have_kinds = true;
+}
+
+/*
+ * The steps of one row, from argument `first` on, in either form (see
+ * learn_arg_kinds): false when the row must be skipped (a NULL step or a
+ * NULL steps array).
+ */
+static bool
+row_steps(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first, int *nsteps, uint32 *mask)
+{
+	if (cache->separate_steps)
+	{
+		int			n = PG_NARGS() - first;
+		uint32		m = 0;
+		int			i;
+
+		if (n < 1 || n > CQ_FUNNEL_MAX_STEPS)
+			elog(ERROR, "funnel transition called with %d step arguments", n);
+		*nsteps = n;
+		for (i = 0; i < n; i++)
+		{
+			if (PG_ARGISNULL(first + i))
+				return false;
+			if (PG_GETARG_BOOL(first + i))
+				m |= ((uint32) 1) << i;
+		}
+		*mask = m;
+		return true;
+	}
+	if (PG_ARGISNULL(first))
+		return false;
+	return steps_mask(PG_GETARG_ARRAYTYPE_P(first), "steps", nsteps, mask);
+}
+
+/*
  * The state argument argno of a transition or combine function, ready to
  * be modified: in an aggregate it is the aggregate's own state (detoasting
  * only ever copies), called directly it is a copy.
@@ -217,12 +271,6 @@ sorted_view(const FunnelState *st)
 	return cq_funnel_state_compact(st);
 }
 
-/*
- * Read a window (interval) or windows (interval[]) argument, an optional
- * mode argument (mode_arg < 0: none, i.e. '') and optional exclusions
- * (excl_arg < 0: none) into p, checked against the state's conditions.  NULL arguments are errors (the
- * accessors are strict, so only the report aggregate gets here with them).
- */
 /*
  * Read an exclusions argument (int[]: one [condition, from_step, to_step]
  * triple, or a two-dimensional array of them) into p.  Excluded conditions
@@ -298,6 +346,13 @@ read_exclusions(ArrayType *arr, int nconds, FunnelParams *p)
 	p->nexclusions = n / 3;
 }
 
+/*
+ * Read a window (interval) or windows (interval[]) argument, an optional
+ * mode argument (mode_arg < 0: none, i.e. '') and optional exclusions
+ * (excl_arg < 0: none) into p, checked against the state's conditions.
+ * NULL arguments are errors (the accessors are strict, so only the report
+ * aggregate gets here with them).
+ */
 static void
 read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg, int excl_arg,
 			const FunnelState *st, FunnelParams *p)
@@ -421,9 +476,10 @@ funnel_state_recv(PG_FUNCTION_ARGS)
  */
 
 /*
- * window_funnel_transfn(state, window interval, [mode text,] ts, steps bool[])
- *		Transition of cq.window_funnel (both overloads, timestamptz and
- *		timestamp alike: both are microseconds).  The window and the mode
+ * window_funnel_transfn(state, window interval, [mode text,] ts, steps bool[] | bool, ...)
+ *		Transition of cq.window_funnel (every overload: timestamptz and
+ *		timestamp alike, both are microseconds; steps as a VARIADIC array or
+ *		as 1 to 8 separate booleans).  The window and the mode
  *		must not be NULL and are kept in the state for the final function.
  *		Rows with a NULL time or step are skipped; rows satisfying no step
  *		are kept only in strict_order mode, where they break chains.
@@ -433,13 +489,22 @@ Datum
 window_funnel_transfn(PG_FUNCTION_ARGS)
 {
 	FunnelArgCache *cache = arg_cache(fcinfo);
-	bool		has_mode = PG_NARGS() == 5;
-	int			tsarg = has_mode ? 3 : 2;
+	bool		has_mode;
+	int			tsarg;
 	int64		window;
 	uint32		mode = 0;
 	int			nsteps;
 	uint32		mask;
 	FunnelState *st;
+
+	if (!cache->have_kinds)
+	{
+		bool		mode_arg = get_fn_expr_argtype(fcinfo->flinfo, 2) == TEXTOID;
+
+		learn_arg_kinds(fcinfo, cache, mode_arg ? 4 : 3);
+	}
+	has_mode = cache->has_mode;
+	tsarg = has_mode ? 3 : 2;
 
 	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)))
 		ereport(ERROR,
@@ -451,8 +516,7 @@ window_funnel_transfn(PG_FUNCTION_ARGS)
 	if (has_mode)
 		mode = cached_mode(fcinfo, cache, PG_GETARG_TEXT_PP(2));
 
-	if (PG_ARGISNULL(tsarg + 1) ||
-		!steps_mask(PG_GETARG_ARRAYTYPE_P(tsarg + 1), "steps", &nsteps, &mask) ||
+	if (!row_steps(fcinfo, cache, tsarg + 1, &nsteps, &mask) ||
 		PG_ARGISNULL(tsarg) ||
 		(mask == 0 && !(mode & FUNNEL_STRICT_ORDER)))
 	{
@@ -528,12 +592,13 @@ PG_FUNCTION_INFO_V1(funnel_events_transfn);
 Datum
 funnel_events_transfn(PG_FUNCTION_ARGS)
 {
+	FunnelArgCache *cache = arg_cache(fcinfo);
 	int			nsteps;
 	uint32		mask;
 	FunnelState *st;
 
-	if (PG_ARGISNULL(2) ||
-		!steps_mask(PG_GETARG_ARRAYTYPE_P(2), "steps", &nsteps, &mask) || PG_ARGISNULL(1))
+	learn_arg_kinds(fcinfo, cache, 2);
+	if (!row_steps(fcinfo, cache, 2, &nsteps, &mask) || PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();

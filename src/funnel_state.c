@@ -121,6 +121,9 @@ event_cmp(const FunnelEvent *a, const FunnelEvent *b)
 	return 0;
 }
 
+/*
+ * event_cmp for qsort.
+ */
 static int
 event_qsort_cmp(const void *a, const void *b)
 {
@@ -442,6 +445,9 @@ check_header(int version, int64 nsteps, int64 count, int sqlstate)
 				 errhint("Pass a value produced by cq.funnel_events.")));
 }
 
+/*
+ * A stored window_funnel window and mode must be what the parser accepts.
+ */
 static void
 check_params(int64 window, int64 mode, int sqlstate)
 {
@@ -455,6 +461,10 @@ check_params(int64 window, int64 mode, int sqlstate)
 	check_mode_flags((uint32) mode, sqlstate);
 }
 
+/*
+ * Event i of a state being read: a valid time, no step beyond nsteps, and
+ * canonical order after event i-1.
+ */
 static void
 check_event(const FunnelState *st, int32 i, int sqlstate)
 {
