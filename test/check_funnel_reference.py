@@ -8,7 +8,8 @@ to long and random per-step windows, then for every valid mode (24 combinations)
 
   - cq.window_funnel(window, mode, ts, VARIADIC steps) grouped by user, on a forced parallel plan;
   - cq.funnel_stage / cq.funnel_step_times on the stored cq.funnel_events state, with one window
-    and with per-step windows, and with excluded events (30 % of the users with 3+ conditions);
+    and with per-step windows (every other user), and with excluded events (30 % of the users
+    with 3+ conditions);
 and once: cq.window_funnel without mode, cq.funnel_rollup of per-user partial states (3 parts per
 user) read back in two modes, text round trip of every state, and cq.retention.
 Every answer must equal the reference exactly.  Exit 0 = pass.
@@ -148,7 +149,8 @@ def expected_for(args):
         n, window, windows, rows, xs = _WORKER_USERS[uid]
         usable = ref.usable_rows(rows)
         one = ref.funnel(rows, n, window, mode)
-        per = ref.funnel(rows, n, None, mode, windows)
+        # per-step windows on every other user (keeps the suite's run time reasonable)
+        per = ref.funnel(rows, n, None, mode, windows) if uid % 2 == 0 else None
         excl = ref.funnel(rows, n, window, mode, None, xs) if xs else None
         res[uid] = (one, per, len(usable) > 0, excl)
     return res
@@ -204,7 +206,8 @@ def main():
             wf = copy_out("SELECT uid, cq.window_funnel(w, '%s', ts, VARIADIC s) "
                           "FROM fr_ev GROUP BY uid" % mode)
             acc = copy_out("SELECT uid, cq.funnel_stage(st, w, '%s'), %s, "
-                           "cq.funnel_stage(st, ws, '%s'), %s FROM fr_st"
+                           "CASE WHEN uid %% 2 = 0 THEN cq.funnel_stage(st, ws, '%s') END, "
+                           "CASE WHEN uid %% 2 = 0 THEN %s END FROM fr_st"
                            % (mode, step_times_sql("cq.funnel_step_times(st, w, '%s')" % mode),
                               mode, step_times_sql("cq.funnel_step_times(st, ws, '%s')" % mode)))
             accx = copy_out("SELECT uid, cq.funnel_stage(st, w, '%s', xs), %s FROM fr_st JOIN fr_x "
@@ -231,12 +234,15 @@ def main():
                 uid = int(uid)
                 one, per, has_rows, _excl = exp[uid]
                 if not has_rows:
-                    if (st1, st2) != ("", ""):
+                    if (st1, st2) != ("", ""):  # NULL state: NULL answers
                         fail("accessors[%s] on NULL state" % mode, uid, (st1, st2), None)
                     continue
                 if (int(st1), parse_us(t1)) != (one[0], one[1]):
                     fail("funnel_stage/step_times[%s]" % mode, uid, (int(st1), parse_us(t1)), one)
-                if (int(st2), parse_us(t2)) != (per[0], per[1]):
+                if per is None:
+                    if (st2, t2) != ("", ""):
+                        fail("per-step[%s] computed for an odd user" % mode, uid, st2, None)
+                elif (int(st2), parse_us(t2)) != (per[0], per[1]):
                     fail("per-step funnel_stage/step_times[%s]" % mode, uid,
                          (int(st2), parse_us(t2)), per)
             print("  mode %-60r %d failures so far" % (mode, len(failures)))

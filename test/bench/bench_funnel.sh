@@ -11,11 +11,12 @@
 #   4. one user with 1M, 2M, 4M events: time per event must not grow faster than log n
 #
 # Environment: BENCH_EVENTS (default 5000000), BENCH_USERS (default 500000), BENCH_REPEAT
-# (default 3: the median of 3 runs is reported), BENCH_SINGLE (default "1000000 2000000 4000000").
+# (default 5: the median of 5 rounds is reported; the queries alternate within a round),
+# BENCH_SINGLE (default "1000000 2000000 4000000").
 set -euo pipefail
 EVENTS=${BENCH_EVENTS:-5000000}
 USERS=${BENCH_USERS:-500000}
-REPEAT=${BENCH_REPEAT:-3}
+REPEAT=${BENCH_REPEAT:-5}
 SINGLE=${BENCH_SINGLE:-"1000000 2000000 4000000"}
 DB=cq_bench_funnel
 
@@ -27,24 +28,32 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 q <<'SQL'
 CREATE EXTENSION conversion_quality;
 SET client_min_messages = warning;
--- median wall time (ms) of `runs` executions of a query, consumed inside the server
-CREATE FUNCTION bench_ms(query text, runs int) RETURNS float8 LANGUAGE plpgsql AS $$
+-- median wall time (ms) of each query over `runs` rounds; the queries alternate within a round
+-- so that load from other processes hits them alike; each result is consumed in the server
+CREATE FUNCTION bench_ms(queries text[], runs int) RETURNS float8[] LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz;
-    times float8[] := '{}';
+    times float8[] := array_fill(0::float8, ARRAY[array_length(queries, 1), runs]);
+    res float8[] := '{}';
     dummy bigint;
 BEGIN
-    FOR i IN 1 .. runs LOOP
-        t0 := clock_timestamp();
-        -- (the row test keeps every output column: unused ones would not be computed)
-        EXECUTE 'SELECT count(*) FROM (' || query || ') q WHERE q IS NOT NULL' INTO dummy;
-        times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
+    FOR r IN 1 .. runs LOOP
+        FOR i IN 1 .. array_length(queries, 1) LOOP
+            t0 := clock_timestamp();
+            -- (the row test keeps every output column: unused ones would not be computed)
+            EXECUTE 'SELECT count(*) FROM (' || queries[i] || ') q WHERE q IS NOT NULL' INTO dummy;
+            times[i][r] := extract(epoch FROM clock_timestamp() - t0) * 1000;
+        END LOOP;
     END LOOP;
-    RETURN (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+    FOR i IN 1 .. array_length(queries, 1) LOOP
+        res := res || (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY times[i][r])
+                         FROM generate_series(1, runs) r);
+    END LOOP;
+    RETURN res;
 END $$;
 SQL
 
-echo "funnel benchmark: $EVENTS events for $USERS users, serial plans, median of $REPEAT runs"
+echo "funnel benchmark: $EVENTS events for $USERS users, serial plans, median of $REPEAT alternating rounds"
 t0=$(date +%s)
 q <<SQL
 SET max_parallel_workers_per_gather = 0;
@@ -80,10 +89,9 @@ SELFJOIN="WITH s1 AS (SELECT uid, min(ts) AS t1 FROM bench_ev WHERE e = 'view' G
 q <<SQL
 SET max_parallel_workers_per_gather = 0;
 SET work_mem = '256MB';
-CREATE TEMP TABLE r AS
-SELECT bench_ms(\$q\$$FLOOR\$q\$, $REPEAT) AS floor_ms,
-       bench_ms(\$q\$$FUNNEL\$q\$, $REPEAT) AS funnel_ms,
-       bench_ms(\$q\$$SELFJOIN\$q\$, $REPEAT) AS selfjoin_ms;
+CREATE TEMP TABLE r0 AS
+SELECT bench_ms(ARRAY[\$q\$$FLOOR\$q\$, \$q\$$FUNNEL\$q\$, \$q\$$SELFJOIN\$q\$], $REPEAT) AS ms;
+CREATE TEMP TABLE r AS SELECT ms[1] AS floor_ms, ms[2] AS funnel_ms, ms[3] AS selfjoin_ms FROM r0;
 SELECT format('  count(*) GROUP BY user (floor): %s ms', round(floor_ms::numeric)) FROM r;
 SELECT format('  cq.window_funnel GROUP BY user: %s ms', round(funnel_ms::numeric)) FROM r;
 SELECT format('  chained self-join SQL:           %s ms', round(selfjoin_ms::numeric)) FROM r;
@@ -116,7 +124,7 @@ CREATE TEMP TABLE one AS
 SELECT timestamptz '2024-01-01 00:00:00+00' + ((hashint8(i) & 2147483647) % (30 * 86400)) * interval '1 second' AS ts,
        (ARRAY['view', 'cart', 'checkout', 'buy'])[1 + (hashint8(-i) & 3)] AS e
   FROM generate_series(1, $n) i;
-SELECT round(bench_ms(\$q\$SELECT cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'never') FROM one\$q\$, $REPEAT)::numeric, 1);
+SELECT round((bench_ms(ARRAY[\$q\$SELECT cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'never') FROM one\$q\$], $REPEAT))[1]::numeric, 1);
 SQL
 )
 	per=$(python3 -c "print('%.1f' % ($ms * 1e6 / $n))")
