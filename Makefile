@@ -20,6 +20,9 @@ OBJS = \
 	src/dedup_key.o \
 	src/event_fingerprint.o \
 	src/dedup_keep.o \
+	src/funnel_state.o \
+	src/funnel.o \
+	src/retention.o \
 	src/signal_quality.o \
 	src/rank_measures.o \
 	src/rank_events.o
@@ -37,6 +40,13 @@ REGRESS = \
 	dedup_real_data \
 	dedup_bad_input \
 	readme_examples \
+	funnel \
+	funnel_modes \
+	funnel_state \
+	funnel_partial_agg \
+	funnel_readme \
+	funnel_report \
+	funnel_exclusions \
 	signal_quality \
 	signal_state \
 	signal_partial_agg \

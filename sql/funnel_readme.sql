@@ -1,0 +1,79 @@
+-- Every SQL example of README.md's "## Funnels" section, verbatim, in order
+-- (test/check_funnel_readme_sync.sh checks that they stay identical).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS conversion_quality;
+RESET client_min_messages;
+SET TIME ZONE 'UTC';
+SET DateStyle = 'ISO, MDY';
+SET IntervalStyle = 'postgres';
+\i test/data/load_otto.sql
+
+CREATE TABLE app_events (user_id int, ts timestamptz, event text);
+INSERT INTO app_events VALUES
+  (1, '2024-03-01 09:00+00', 'install'), (1, '2024-03-02 10:00+00', 'signup'),
+  (1, '2024-03-05 18:00+00', 'purchase'),
+  (2, '2024-03-01 12:00+00', 'install'), (2, '2024-03-09 12:00+00', 'signup'),
+  (2, '2024-03-10 12:00+00', 'purchase'),
+  (3, '2024-03-02 08:00+00', 'install'), (3, '2024-03-02 08:05+00', 'signup'),
+  (4, '2024-03-03 20:00+00', 'signup'),
+  (5, '2024-03-04 07:00+00', 'install'), (5, '2024-03-08 07:00+00', 'purchase'),
+  (5, '2024-03-11 06:59+00', 'signup');
+
+-- stage per user: 1 = installed, 2 = signed up within 7 days of the install, 3 = also bought
+SELECT user_id,
+       cq.window_funnel(interval '7 days', ts,
+                        event = 'install', event = 'signup', event = 'purchase') AS stage
+  FROM app_events GROUP BY user_id ORDER BY user_id;
+
+SELECT count(*) FILTER (WHERE stage >= 1) AS installed,
+       count(*) FILTER (WHERE stage >= 2) AS activated_7d,
+       count(*) FILTER (WHERE stage >= 3) AS bought_7d
+  FROM (SELECT user_id,
+               cq.window_funnel(interval '7 days', ts,
+                                event = 'install', event = 'signup', event = 'purchase') AS stage
+          FROM app_events GROUP BY user_id) s;
+
+SELECT user_id,
+       cq.retention(e.event = 'install',
+                    e.event = 'signup' AND e.ts <= i.installed + interval '7 days',
+                    e.event = 'purchase' AND e.ts <= i.installed + interval '7 days') AS r
+  FROM app_events e
+  JOIN (SELECT user_id, min(ts) AS installed FROM app_events
+         WHERE event = 'install' GROUP BY user_id) i USING (user_id)
+ GROUP BY user_id ORDER BY user_id;
+
+SELECT stage, count(*) AS sessions
+  FROM (SELECT session,
+               cq.window_funnel(interval '1 hour', ts,
+                                type = 'clicks', type = 'carts', type = 'orders') AS stage
+          FROM otto_events GROUP BY session) s
+ GROUP BY stage ORDER BY stage;
+
+CREATE TABLE session_funnels AS
+SELECT session, cq.funnel_events(ts, type = 'clicks', type = 'carts', type = 'orders') AS st
+  FROM otto_events GROUP BY session;
+
+SELECT session,
+       cq.funnel_stage(st, interval '1 hour') AS stage_1h,
+       cq.funnel_stage(st, interval '1 day', 'strict_order') AS stage_1d_strict,
+       cq.funnel_step_times(st, interval '1 day') AS step_times
+  FROM session_funnels
+ WHERE cq.funnel_stage(st, interval '1 day') = 3 ORDER BY session;
+
+-- per-day states merged into one state per session
+SELECT session, cq.funnel_stage(cq.funnel_rollup(st), interval '1 hour') AS stage
+  FROM (SELECT session, date_trunc('day', ts) AS day,
+               cq.funnel_events(ts, type = 'clicks', type = 'carts', type = 'orders') AS st
+          FROM otto_events GROUP BY session, day) per_day
+ GROUP BY session ORDER BY stage DESC, session LIMIT 3;
+
+SELECT r.*
+  FROM (SELECT cq.funnel_report(st, interval '1 hour') AS report FROM session_funnels) q,
+       unnest(q.report) r;
+
+-- view -> cart -> buy, broken by a visit to the returns page between view and buy
+SELECT cq.funnel_stage(st, interval '1 hour') AS four_steps,
+       cq.funnel_stage(st, interval '1 hour', '', ARRAY[4, 1, 3]) AS with_exclusion
+  FROM (SELECT cq.funnel_events(ts, e = 'view', e = 'cart', e = 'buy', e = 'returns_page') AS st
+          FROM (VALUES (timestamptz '2024-05-01 10:00+00', 'view'), ('2024-05-01 10:05+00', 'cart'),
+                       ('2024-05-01 10:07+00', 'returns_page'), ('2024-05-01 10:09+00', 'buy')) v(ts, e)) s;

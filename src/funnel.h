@@ -1,0 +1,136 @@
+/*-------------------------------------------------------------------------
+ *
+ * funnel.h
+ *	  The funnel state (type cq.funnel_state) and the funnel algorithms.
+ *
+ * A funnel state is the list of a group's rows that the funnel can see:
+ * for each row, its time (microseconds, as timestamptz stores it) and the
+ * set of steps it satisfies (a 32-bit mask, bit k-1 for step k).  One row is
+ * one 16-byte event, however many steps it satisfies.
+ *
+ * The state is a varlena.  Inside an aggregate it carries spare room
+ * (capacity > nevents) so that rows are appended in place; the room grows
+ * geometrically.  Stored and shipped states are compact: sorted by (ts,
+ * mask) with no spare room, which is also the canonical order the text and
+ * binary forms use (funnel_state.c, "External forms").
+ *
+ * window_funnel() keeps its window and mode in the state (FUNNEL_HAS_PARAMS)
+ * because its final function cannot see the aggregate's arguments;
+ * funnel_events() states carry no parameters: accessors supply them.
+ *
+ * Nothing here takes PG_FUNCTION_ARGS; funnel.c is the fmgr glue.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQ_FUNNEL_H
+#define CQ_FUNNEL_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
+
+/* Format version of cq.funnel_state (text, binary and on-disk forms) */
+#define CQ_FUNNEL_STATE_VERSION		1
+
+/* ClickHouse's limit, kept: a step set fits in a uint32 */
+#define CQ_FUNNEL_MAX_STEPS			32
+
+/* Mode flags (cq.window_funnel's mode argument) */
+#define FUNNEL_STRICT_DEDUPLICATION	0x01
+#define FUNNEL_STRICT_ORDER			0x02
+#define FUNNEL_STRICT_INCREASE		0x04
+#define FUNNEL_STRICT_ONCE			0x08
+#define FUNNEL_ALLOW_REENTRY		0x10
+#define FUNNEL_ALL_MODES			0x1f
+
+/* FunnelState.flags */
+#define FUNNEL_SORTED				0x01	/* events sorted by (ts, mask) */
+#define FUNNEL_HAS_PARAMS			0x02	/* window and mode are set */
+
+/* One row: 16 bytes */
+typedef struct FunnelEvent
+{
+	int64		ts;				/* microseconds, timestamptz representation */
+	uint32		mask;			/* bit k-1 set: the row satisfies step k */
+	uint32		reserved;		/* always 0 */
+} FunnelEvent;
+
+typedef struct FunnelState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;		/* CQ_FUNNEL_STATE_VERSION */
+	uint8		nsteps;			/* 1 .. CQ_FUNNEL_MAX_STEPS */
+	uint16		flags;			/* FUNNEL_SORTED, FUNNEL_HAS_PARAMS */
+	uint32		mode;			/* FUNNEL_* mode flags, if FUNNEL_HAS_PARAMS */
+	int32		nevents;		/* events in use */
+	int32		capacity;		/* events allocated */
+	int32		reserved;		/* always 0 */
+	int64		window;			/* microseconds, if FUNNEL_HAS_PARAMS */
+	FunnelEvent events[FLEXIBLE_ARRAY_MEMBER];
+} FunnelState;
+
+#define FUNNEL_STATE_HDRSZ			offsetof(FunnelState, events)
+#define FUNNEL_STATE_SIZE(n)		(FUNNEL_STATE_HDRSZ + (Size) (n) * sizeof(FunnelEvent))
+/* Largest event count a state may hold (keeps the varlena under 1 GB) */
+#define FUNNEL_MAX_EVENTS			((int32) ((MaxAllocSize - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
+
+/*
+ * An excluded event: condition `cond` (after the steps) occurring strictly
+ * after a chain's step `from` and before the chain reaches step `to`
+ * breaks that chain.
+ */
+typedef struct FunnelExclusion
+{
+	int			cond;
+	int			from;
+	int			to;
+} FunnelExclusion;
+
+/*
+ * How an accessor reads a state: the number of funnel steps (conditions
+ * 1 .. nsteps of the state; later conditions are excluded events), the
+ * mode, and either one window from the chain's first step (ClickHouse) or
+ * one window per step transition (windows[k-1] limits step k+1 relative to
+ * step k).
+ */
+typedef struct FunnelParams
+{
+	int			nsteps;
+	uint32		mode;
+	bool		per_step;
+	int64		window;
+	int64		windows[CQ_FUNNEL_MAX_STEPS];
+	int			nexclusions;
+	FunnelExclusion exclusions[CQ_FUNNEL_MAX_STEPS];
+} FunnelParams;
+
+/* One row of the funnel report (times in microseconds) */
+typedef struct FunnelStepReport
+{
+	int64		users;			/* users whose funnel reached the step */
+	bool		has_times;		/* step >= 2 and users > 0 */
+	double		median_us;		/* median time from the previous step */
+	double		p90_us;			/* 90th percentile of that time */
+} FunnelStepReport;
+
+/* funnel_state.c */
+extern FunnelState *cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt);
+extern FunnelState *cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask,
+										MemoryContext grow_cxt);
+extern FunnelState *cq_funnel_state_merge(FunnelState *st, const FunnelState *other,
+										  MemoryContext grow_cxt);
+extern void cq_funnel_state_sort(FunnelState *st);
+extern FunnelState *cq_funnel_state_compact(const FunnelState *st);
+extern char *cq_funnel_state_to_text(const FunnelState *st);
+extern FunnelState *cq_funnel_state_from_text(const char *s);
+extern void cq_funnel_state_send(StringInfo buf, const FunnelState *st);
+extern FunnelState *cq_funnel_state_recv(StringInfo buf);
+extern uint32 cq_funnel_parse_mode(const char *s, int len);
+extern int64 cq_funnel_window_usecs(const Interval *window, const char *what);
+extern int	cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times);
+extern FunnelState *cq_funnel_report_add(FunnelState *st, const int64 *times, int level,
+										 MemoryContext grow_cxt);
+extern void cq_funnel_report_compute(const FunnelState *st, FunnelStepReport *out);
+
+#endif							/* CQ_FUNNEL_H */

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Funnel benchmark (issue 3, section 5), run by `make bench` (CQ_ONLY=funnel make bench for this
+# one alone).  Prints ratios measured side by side in one run, on one cluster, serial plans
+# (max_parallel_workers_per_gather = 0) so that the ratios compare work, not worker counts:
+#
+#   1. cq.window_funnel grouped by user      vs  the floor count(*) ... GROUP BY user
+#   2. cq.window_funnel grouped by user      vs  the chained self-join an analyst writes today
+#      (first step, then min(ts) of each later step within the window), with the number of
+#      users on which the two answers differ
+#   3. state size per event (cq.funnel_events stored per user)
+#   4. one user with 1M, 2M, 4M events: time per event must not grow faster than log n
+#
+# Environment: BENCH_EVENTS (default 5000000), BENCH_USERS (default 500000), BENCH_REPEAT
+# (default 5: the median of 5 rounds is reported; the queries alternate within a round),
+# BENCH_SINGLE (default "1000000 2000000 4000000").
+set -euo pipefail
+EVENTS=${BENCH_EVENTS:-5000000}
+USERS=${BENCH_USERS:-500000}
+REPEAT=${BENCH_REPEAT:-5}
+SINGLE=${BENCH_SINGLE:-"1000000 2000000 4000000"}
+DB=cq_bench_funnel
+
+dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+createdb "$DB"
+trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true' EXIT
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+q <<'SQL'
+CREATE EXTENSION conversion_quality;
+SET client_min_messages = warning;
+-- median wall time (ms) of each query over `runs` rounds; the queries alternate within a round
+-- so that load from other processes hits them alike; each result is consumed in the server
+CREATE FUNCTION bench_ms(queries text[], runs int) RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    times float8[] := array_fill(0::float8, ARRAY[array_length(queries, 1), runs]);
+    res float8[] := '{}';
+    dummy bigint;
+BEGIN
+    FOR r IN 1 .. runs LOOP
+        FOR i IN 1 .. array_length(queries, 1) LOOP
+            t0 := clock_timestamp();
+            -- (the row test keeps every output column: unused ones would not be computed)
+            EXECUTE 'SELECT count(*) FROM (' || queries[i] || ') q WHERE q IS NOT NULL' INTO dummy;
+            times[i][r] := extract(epoch FROM clock_timestamp() - t0) * 1000;
+        END LOOP;
+    END LOOP;
+    FOR i IN 1 .. array_length(queries, 1) LOOP
+        res := res || (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY times[i][r])
+                         FROM generate_series(1, runs) r);
+    END LOOP;
+    RETURN res;
+END $$;
+SQL
+
+echo "funnel benchmark: $EVENTS events for $USERS users, serial plans, median of $REPEAT alternating rounds"
+t0=$(date +%s)
+q <<SQL
+SET max_parallel_workers_per_gather = 0;
+-- events spread over 30 days; step mix view 60 %, cart 25 %, checkout 10 %, buy 5 %;
+-- times are scattered so each user's rows arrive out of order
+CREATE TABLE bench_ev AS
+SELECT (i % $USERS)::int AS uid,
+       timestamptz '2024-01-01 00:00:00+00'
+         + ((hashint8(i) & 2147483647) % (30 * 86400)) * interval '1 second' AS ts,
+       CASE WHEN (hashint8(-i) & 1023) < 614 THEN 'view'
+            WHEN (hashint8(-i) & 1023) < 870 THEN 'cart'
+            WHEN (hashint8(-i) & 1023) < 972 THEN 'checkout'
+            ELSE 'buy' END AS e
+  FROM generate_series(1, $EVENTS) i;
+VACUUM ANALYZE bench_ev;
+SQL
+echo "  data generated in $(( $(date +%s) - t0 )) s"
+
+FUNNEL="SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS stage FROM bench_ev GROUP BY uid"
+FLOOR="SELECT uid, count(*) FROM bench_ev GROUP BY uid"
+SELFJOIN="WITH s1 AS (SELECT uid, min(ts) AS t1 FROM bench_ev WHERE e = 'view' GROUP BY uid),
+ s2 AS (SELECT s1.uid, s1.t1, min(b.ts) AS t2 FROM s1 LEFT JOIN bench_ev b
+          ON b.uid = s1.uid AND b.e = 'cart' AND b.ts >= s1.t1 AND b.ts <= s1.t1 + interval '1 day'
+         GROUP BY s1.uid, s1.t1),
+ s3 AS (SELECT s2.uid, s2.t1, s2.t2, min(b.ts) AS t3 FROM s2 LEFT JOIN bench_ev b
+          ON b.uid = s2.uid AND b.e = 'checkout' AND b.ts >= s2.t2 AND b.ts <= s2.t1 + interval '1 day'
+         GROUP BY s2.uid, s2.t1, s2.t2),
+ s4 AS (SELECT s3.uid, s3.t1, s3.t2, s3.t3, min(b.ts) AS t4 FROM s3 LEFT JOIN bench_ev b
+          ON b.uid = s3.uid AND b.e = 'buy' AND b.ts >= s3.t3 AND b.ts <= s3.t1 + interval '1 day'
+         GROUP BY s3.uid, s3.t1, s3.t2, s3.t3)
+ SELECT uid, 1 + (t2 IS NOT NULL)::int + (t3 IS NOT NULL)::int + (t4 IS NOT NULL)::int AS stage FROM s4"
+
+q <<SQL
+SET max_parallel_workers_per_gather = 0;
+SET work_mem = '256MB';
+CREATE TEMP TABLE r0 AS
+SELECT bench_ms(ARRAY[\$q\$$FLOOR\$q\$, \$q\$$FUNNEL\$q\$, \$q\$$SELFJOIN\$q\$], $REPEAT) AS ms;
+CREATE TEMP TABLE r AS SELECT ms[1] AS floor_ms, ms[2] AS funnel_ms, ms[3] AS selfjoin_ms FROM r0;
+SELECT format('  count(*) GROUP BY user (floor): %s ms', round(floor_ms::numeric)) FROM r;
+SELECT format('  cq.window_funnel GROUP BY user: %s ms', round(funnel_ms::numeric)) FROM r;
+SELECT format('  chained self-join SQL:           %s ms', round(selfjoin_ms::numeric)) FROM r;
+SELECT format('  RATIO window_funnel / floor     = %s (goal <= 1.3)', round((funnel_ms / floor_ms)::numeric, 2)) FROM r;
+SELECT format('  RATIO self-join / window_funnel = %s (goal >= 2)', round((selfjoin_ms / funnel_ms)::numeric, 2)) FROM r;
+CREATE TEMP TABLE a AS $FUNNEL;
+CREATE TEMP TABLE b AS $SELFJOIN;
+SELECT format('  answers: %s users; self-join differs from window_funnel on %s (%s %%): it only follows each user''s first view',
+              count(*), count(*) FILTER (WHERE coalesce(a.stage, 0) <> coalesce(b.stage, 0)),
+              round(100.0 * count(*) FILTER (WHERE coalesce(a.stage, 0) <> coalesce(b.stage, 0)) / count(*), 2))
+  FROM a FULL JOIN b USING (uid);
+SELECT format('  stage distribution (window_funnel): %s', string_agg(stage || ': ' || n, ', ' ORDER BY stage))
+  FROM (SELECT stage, count(*) n FROM a GROUP BY stage) s;
+-- state size
+CREATE TEMP TABLE st AS
+SELECT uid, count(*) AS n, cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS st
+  FROM bench_ev GROUP BY uid;
+SELECT format('  stored state: %s bytes per event (%s events in %s bytes; in memory 16 bytes per event + 32 per state)',
+              round(sum(pg_column_size(st))::numeric / sum(n), 2), sum(n), sum(pg_column_size(st)))
+  FROM st;
+SQL
+
+echo "  one user, n events in random order (time per event should stay flat, O(n log n) at worst):"
+prev=""
+for n in $SINGLE; do
+	ms=$(q <<SQL
+SET max_parallel_workers_per_gather = 0;
+SET work_mem = '1GB';
+CREATE TEMP TABLE one AS
+SELECT timestamptz '2024-01-01 00:00:00+00' + ((hashint8(i) & 2147483647) % (30 * 86400)) * interval '1 second' AS ts,
+       (ARRAY['view', 'cart', 'checkout', 'buy'])[1 + (hashint8(-i) & 3)] AS e
+  FROM generate_series(1, $n) i;
+SELECT round((bench_ms(ARRAY[\$q\$SELECT cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'never') FROM one\$q\$], $REPEAT))[1]::numeric, 1);
+SQL
+)
+	per=$(python3 -c "print('%.1f' % ($ms * 1e6 / $n))")
+	if [ -n "$prev" ]; then
+		growth=$(python3 -c "print('%.2f' % (($ms / $n) / $prev))")
+		echo "    $n events: $ms ms = $per ns/event (x$growth per event vs half the events)"
+	else
+		echo "    $n events: $ms ms = $per ns/event"
+	fi
+	prev=$(python3 -c "print($ms / $n)")
+done

@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Independent reference implementation of conversion_quality's funnel semantics.
+
+Standard library only.  Written from the semantics (ClickHouse's windowFunnel and retention, as
+README "Funnels" states them), not from the C code: it expands rows into the entry list ClickHouse
+sorts, (ts, step, row), and runs ClickHouse's scans on it literally, including the strict_once
+chain lists with their "drop expired chains but keep at least one" rule.  The only choice that is
+ours, not ClickHouse's: rows are numbered in (ts, mask) order, so that strict_once's tie order
+does not depend on input order (ClickHouse uses arrival order).
+
+A row is (ts, steps): ts an int (microseconds) or None, steps a list of True/False/None.
+"""
+
+MODES = ("strict_deduplication", "strict_order", "strict_increase", "strict_once", "allow_reentry")
+
+
+def parse_mode(mode):
+    """Set of mode names; ValueError for what the C code rejects with 22023."""
+    if mode.strip() == "":
+        return frozenset()
+    names = [m.strip() for m in mode.split(",")]
+    for n in names:
+        if n not in MODES:
+            raise ValueError("unknown funnel mode %r" % n)
+    s = frozenset(names)
+    if "allow_reentry" in s and "strict_order" not in s:
+        raise ValueError("allow_reentry requires strict_order")
+    return s
+
+
+def usable_rows(rows):
+    """(ts, mask) of the rows that count: no NULL time, no NULL step."""
+    out = []
+    for ts, steps in rows:
+        if ts is None or any(s is None for s in steps):
+            continue
+        mask = 0
+        for i, s in enumerate(steps):
+            if s:
+                mask |= 1 << i
+        out.append((ts, mask))
+    return out
+
+
+def entries(rows, nsteps, strict_order, excluded=()):
+    """ClickHouse's sorted entry list (ts, k, row) with canonical row numbers.
+
+    Conditions nsteps+1 .. are excluded events: entry (ts, 1000 + c, row), after the steps of
+    that time.  A row satisfying no step is strict_order's sentinel (ts, 0, row)."""
+    canon = sorted(usable_rows(rows))
+    ents = []
+    for rid, (ts, mask) in enumerate(canon):
+        any_step = False
+        for k in range(1, nsteps + 1):
+            if mask & (1 << (k - 1)):
+                ents.append((ts, k, rid))
+                any_step = True
+        if strict_order and not any_step:
+            ents.append((ts, 0, rid))
+        for c in excluded:
+            if mask & (1 << (c - 1)):
+                ents.append((ts, 1000 + c, rid))
+    ents.sort()
+    return ents
+
+
+def _fits(k, first, last, ts, window, windows):
+    if windows is not None:
+        return ts <= last + windows[k - 2]
+    return ts <= first + window
+
+
+def funnel(rows, nconds, window=None, mode="", windows=None, exclusions=()):
+    """(stage, step times of the first chain that reached that stage).
+
+    exclusions: (condition, from_step, to_step) triples; excluded conditions are the last ones,
+    the others (1 .. n) are the steps."""
+    m = parse_mode(mode)
+    order = "strict_order" in m
+    excluded = sorted({c for c, _f, _t in exclusions})
+    n = nconds - len(excluded)
+    assert excluded == list(range(n + 1, nconds + 1))
+    ents = entries(rows, n, order, excluded)
+    if "strict_once" in m:
+        level, times = _scan_once(ents, n, window, windows, m, exclusions)
+    else:
+        level, times = _scan_greedy(ents, n, window, windows, m, exclusions)
+    # ClickHouse's shortcut: one step and no strict_order -> 1 when any step entry exists
+    if n == 1 and not order and any(1 <= k <= n for _ts, k, _r in ents):
+        assert level == 1
+    return level, times
+
+
+def _scan_greedy(ents, n, window, windows, m, exclusions):
+    # chain[k] = (first, last, times) of the latest chain that reached level k, None once broken;
+    # reached[k] = some chain reached level k (what the modes and the result look at)
+    chain = [None] * (n + 1)
+    reached = [False] * (n + 1)
+    first_times = {}
+    first_event = False
+
+    def reach(k, times):
+        reached[k] = True
+        first_times.setdefault(k, list(times))
+
+    def result():
+        lvl = max([k for k in range(1, n + 1) if reached[k]], default=0)
+        return lvl, first_times.get(lvl, [])
+
+    for ts, k, _row in ents:
+        if k >= 1000:
+            for c, f, t in exclusions:
+                if c == k - 1000:
+                    for lvl in range(f, t):
+                        if chain[lvl] is not None and chain[lvl][2][f - 1] < ts:
+                            chain[lvl] = None
+            continue
+        if k == 0:
+            if first_event:
+                break
+            continue
+        if k == 1:
+            chain[1] = (ts, ts, [ts])
+            first_event = True
+            reach(1, [ts])
+        elif "strict_deduplication" in m and reached[k]:
+            return result()
+        elif "strict_order" in m and first_event and not reached[k - 1]:
+            if "allow_reentry" in m:
+                continue
+            return result()
+        elif chain[k - 1] is not None:
+            first, last, times = chain[k - 1]
+            ok = _fits(k, first, last, ts, window, windows)
+            if "strict_increase" in m:
+                ok = ok and last < ts
+            if ok:
+                chain[k] = (first, ts, times + [ts])
+                reach(k, times + [ts])
+                if k == n:
+                    return result()
+    return result()
+
+
+def _scan_once(ents, n, window, windows, m, exclusions):
+    # seqs[k] = list of chains (first, last, rows, times) at level k; reached[k] as above
+    seqs = [[] for _ in range(n + 1)]
+    reached = [False] * (n + 1)
+    first_times = {}
+    has_first = False
+
+    def result():
+        lvl = max([k for k in range(1, n + 1) if reached[k]], default=0)
+        return lvl, first_times.get(lvl, [])
+
+    for ts, k, row in ents:
+        if k >= 1000:
+            for c, f, t in exclusions:
+                if c == k - 1000:
+                    for lvl in range(f, t):
+                        seqs[lvl] = [ch for ch in seqs[lvl] if not ch[3][f - 1] < ts]
+            continue
+        if k == 0:
+            if has_first:
+                break
+            continue
+        if k == 1:
+            seqs[1].append((ts, ts, [row], [ts]))
+            has_first = True
+            reached[1] = True
+            first_times.setdefault(1, [ts])
+        elif "strict_deduplication" in m and reached[k]:
+            return result()
+        elif "strict_order" in m and has_first and not reached[k - 1]:
+            if "allow_reentry" in m:
+                continue
+            return result()
+        elif seqs[k - 1]:
+            prev = seqs[k - 1]
+            i = 0
+            while i < len(prev):
+                first, last, rows_used, times = prev[i]
+                matched = _fits(k, first, last, ts, window, windows)
+                if not matched and len(prev) > 1:
+                    del prev[i]
+                    continue
+                if matched and row in rows_used:
+                    matched = False
+                if matched and "strict_increase" in m:
+                    matched = last < ts
+                if matched:
+                    seqs[k].append((first, ts, rows_used + [row], times + [ts]))
+                    reached[k] = True
+                    first_times.setdefault(k, times + [ts])
+                    if k == n:
+                        return result()
+                i += 1
+    return result()
+
+
+def retention(rows):
+    """ClickHouse retention over rows of condition lists; None without rows."""
+    if not rows:
+        return None
+    n = len(rows[0])
+    held = [False] * n
+    for conds in rows:
+        if any(c is None for c in conds):
+            continue
+        for i, c in enumerate(conds):
+            if c:
+                held[i] = True
+    return [held[0] and held[i] for i in range(n)]
+
+
+def _selftest():
+    S = 1000000
+    a, b, c, d = ([True, False, False, False], [False, True, False, False],
+                  [False, False, True, False], [False, False, False, True])
+    rows = [(0, a), (10 * S, b), (20 * S, c), (30 * S, b), (40 * S, d)]
+    assert funnel(rows, 4, 40 * S) == (4, [0, 10 * S, 20 * S, 40 * S])
+    assert funnel(rows, 4, 39 * S)[0] == 3
+    # strict_order vectors quoted in FUNNEL_SEMANTICS.md (ClickHouse 00632-q21/q23)
+    def seq(s):
+        return [(i, {"a": a, "b": b, "c": c, "d": d}[ch]) for i, ch in enumerate(s)]
+    assert funnel(seq("aabbdcc"), 3, 100, "strict_order")[0] == 2   # steps a,b,c; d foreign
+    assert funnel(seq("adbc"), 3, 100, "strict_order")[0] == 1
+    assert funnel(seq("acb"), 3, 100, "strict_order")[0] == 1
+    # strict_deduplication since PR #99003: the reached level
+    assert funnel(seq("abdb"), 4, 100, "strict_deduplication")[0] == 2
+    # strict_increase undercount of issue #52844
+    p = [[True, False, False, False], [False, True, False, False],
+         [False, False, True, False], [False, False, False, True]]
+    rows = [(1, p[0])] + [(t, p[j]) for t in (2, 3, 4) for j in (1, 2, 3)]
+    assert funnel(rows, 4, 100, "strict_increase")[0] == 2
+    # strict_once: one row satisfying three identical steps -> 1 (00632-q33); default -> 3
+    rows = [(5, [True, True, True])]
+    assert funnel(rows, 3, 10, "strict_once")[0] == 1
+    assert funnel(rows, 3, 10)[0] == 3
+    # exclusions: condition 4 (x) between steps 1 and 3 breaks the chain a@0 b@1 .. c@3
+    ab = [True, False, False, False]
+    x = [False, False, False, True]
+    rows = [(0, ab), (1, [False, True, False, False]), (2, x), (3, [False, False, True, False])]
+    assert funnel(rows, 4, 10, "", None, [(4, 1, 3)])[0] == 2
+    assert funnel(rows, 4, 10, "", None, [(4, 2, 3)])[0] == 2
+    assert funnel(rows, 4, 10, "", None, [(4, 1, 2)])[0] == 3
+    rows.append((4, ab))            # a new chain after the excluded event is not broken
+    rows += [(5, [False, True, False, False]), (6, [False, False, True, False])]
+    assert funnel(rows, 4, 10, "", None, [(4, 1, 3)]) == (3, [4, 5, 6])
+    assert retention([[True, False], [False, True]]) == [True, True]
+    assert retention([[False, True]]) == [False, False]
+    print("funnel_reference self-test ok")
+
+
+if __name__ == "__main__":
+    _selftest()
