@@ -5,9 +5,8 @@ RESET client_min_messages;
 SET timezone = 'UTC';
 SET datestyle = 'ISO, MDY';
 SET intervalstyle = 'postgres';
--- the UCI table, fresh (dedup_real_data may have loaded it into this database already)
+-- the UCI table
 \set ECHO none
-DROP TABLE IF EXISTS online_retail;
 \i test/data/load_uci.sql
 \set ECHO all
 
