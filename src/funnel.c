@@ -527,7 +527,7 @@ window_funnel_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 	{
-		st = cq_funnel_state_new(nsteps, 8, CurrentMemoryContext);
+		st = cq_funnel_state_new(nsteps, FUNNEL_INITIAL_CAPACITY, CurrentMemoryContext);
 		st->flags |= FUNNEL_HAS_PARAMS;
 		st->window = window;
 		st->mode = mode;
@@ -605,7 +605,7 @@ funnel_events_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	if (PG_ARGISNULL(0))
-		st = cq_funnel_state_new(nsteps, 8, CurrentMemoryContext);
+		st = cq_funnel_state_new(nsteps, FUNNEL_INITIAL_CAPACITY, CurrentMemoryContext);
 	else
 	{
 		st = state_for_update(fcinfo, 0);
@@ -747,7 +747,7 @@ funnel_report_transfn(PG_FUNCTION_ARGS)
 	level = cq_funnel_scan(sorted_view(user), &p, times);
 
 	if (PG_ARGISNULL(0))
-		rep = cq_funnel_state_new(user->nsteps, 8, CurrentMemoryContext);
+		rep = cq_funnel_state_new(user->nsteps, FUNNEL_INITIAL_CAPACITY, CurrentMemoryContext);
 	else
 	{
 		rep = state_for_update(fcinfo, 0);

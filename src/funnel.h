@@ -72,6 +72,8 @@ typedef struct FunnelState
 
 #define FUNNEL_STATE_HDRSZ			offsetof(FunnelState, events)
 #define FUNNEL_STATE_SIZE(n)		(FUNNEL_STATE_HDRSZ + (Size) (n) * sizeof(FunnelEvent))
+/* Events of a new aggregate state: fills a 128-byte chunk (see funnel_capacity_for) */
+#define FUNNEL_INITIAL_CAPACITY		((int32) ((128 - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
 /* Largest event count a state may hold (keeps the varlena under 1 GB) */
 #define FUNNEL_MAX_EVENTS			((int32) ((MaxAllocSize - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
 

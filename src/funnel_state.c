@@ -76,6 +76,25 @@ cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt)
 }
 
 /*
+ * The capacity to allocate for at least need events.  Small states fill
+ * their whole power-of-two memory chunk (PostgreSQL rounds chunks up to
+ * 8 kB to a power of two, so a state of 10 events needs a 256-byte chunk,
+ * not 512): that halves the memory of a hash aggregate over many small
+ * groups.  Larger states grow geometrically.
+ */
+static int64
+funnel_capacity_for(int64 need, int32 capacity)
+{
+	Size		bytes = 128;
+
+	if (FUNNEL_STATE_SIZE(need) > 8192)
+		return Min(Max((int64) capacity * 2, need), (int64) FUNNEL_MAX_EVENTS);
+	while (bytes < FUNNEL_STATE_SIZE(need))
+		bytes *= 2;
+	return (int64) ((bytes - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent));
+}
+
+/*
  * Make room for at least need events.  Returns st itself when it has room,
  * otherwise a copy with geometrically more room allocated in grow_cxt (st is
  * left untouched: inside an aggregate the executor frees it after copying
@@ -95,9 +114,7 @@ funnel_state_reserve(FunnelState *st, int64 need, MemoryContext grow_cxt)
 				 errmsg("funnel state would exceed %d events", FUNNEL_MAX_EVENTS),
 				 errdetail("A funnel state holds one 16-byte event per matching row of a group, and a value is limited to 1 GB."),
 				 errhint("Narrow the rows of each group with WHERE, or split the group (for example by day) and read the parts separately.")));
-	newcap = Max((int64) st->capacity * 2, 8);
-	newcap = Max(newcap, need);
-	newcap = Min(newcap, (int64) FUNNEL_MAX_EVENTS);
+	newcap = funnel_capacity_for(need, st->capacity);
 
 	grown = (FunnelState *) MemoryContextAlloc(grow_cxt, FUNNEL_STATE_SIZE(newcap));
 	memcpy(grown, st, FUNNEL_STATE_SIZE(st->nevents));
