@@ -10,8 +10,11 @@ PGFILEDESC = "conversion_quality - event dedup, funnel progression and signal qu
 
 OBJS = \
 	src/conversion_quality.o \
+	src/utf8_core.o \
 	src/text_util.o \
 	src/sha256_util.o \
+	src/email_core.o \
+	src/identifier_core.o \
 	src/identity_email.o \
 	src/identity_phone.o \
 	src/phone_shim.o \
