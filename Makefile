@@ -12,6 +12,7 @@ OBJS = \
 	src/conversion_quality.o \
 	src/utf8_core.o \
 	src/text_util.o \
+	src/key_encoding.o \
 	src/sha256_util.o \
 	src/email_core.o \
 	src/identifier_core.o \
