@@ -37,7 +37,8 @@ REGRESS = \
 	dedup_report \
 	dedup_real_data \
 	dedup_bad_input \
-	readme_examples
+	readme_examples \
+	fuzz_regressions
 
 REGRESS_OPTS = --load-extension=conversion_quality
 

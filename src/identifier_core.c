@@ -9,8 +9,8 @@
  * (phone_shim.cpp); the other kinds (names, city, state, zip, country,
  * external id) are a few character-level steps each, chosen per platform
  * from the rules in DEDUP_RULES.md section 2.3 and described as a set of
- * flags below.  Every kind trims surrounding whitespace first and yields
- * NULL when nothing is left.
+ * flags below.  Every kind trims surrounding whitespace first, and again
+ * after the steps, and yields NULL when nothing is left.
  *
  *-------------------------------------------------------------------------
  */
@@ -142,6 +142,20 @@ apply_steps(const char *s, int len, int steps, CqTextBuf *buf, int *outlen)
 			out += clen;
 		}
 		i += clen;
+	}
+
+	/*
+	 * Removing punctuation can bare whitespace that was inside the trimmed
+	 * value ("Jane ." -> "jane "); the platforms trim the normalized value,
+	 * so trim again.
+	 */
+	{
+		const char *t = res;
+		int			tlen = out;
+
+		cq_utf8_trim(&t, &tlen);
+		memmove(res, t, tlen);
+		out = tlen;
 	}
 	res[out] = '\0';
 
