@@ -38,7 +38,8 @@ REGRESS = \
 	dedup_real_data \
 	dedup_bad_input \
 	readme_examples \
-	fuzz_regressions
+	fuzz_regressions \
+	surface
 
 REGRESS_OPTS = --load-extension=conversion_quality
 
