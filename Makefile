@@ -3,6 +3,8 @@
 # Build and install into an existing PostgreSQL:   make && make install
 # Whole set-up, throwaway cluster, sample report:  make demo
 # Whole set-up, throwaway cluster, every suite:    make test
+# libFuzzer harnesses, FUZZ_SECONDS each (60):      make fuzz
+# pg_regress with the server under valgrind:        make valgrind
 
 EXTENSION = conversion_quality
 MODULE_big = conversion_quality
@@ -61,7 +63,7 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: demo test bench
+.PHONY: demo test bench fuzz valgrind
 demo:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh demo
 
@@ -70,3 +72,9 @@ test:
 
 bench:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh bench
+
+fuzz:
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' bash test/harness.sh fuzz
+
+valgrind:
+	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh valgrind
