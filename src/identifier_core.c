@@ -64,6 +64,10 @@ static const int kind_steps[CQ_NUM_KINDS][CQ_NUM_PLATFORMS] = {
 	},
 };
 
+/*
+ * ASCII punctuation and symbols: what the platforms' "no punctuation" rules
+ * remove (Python's string.punctuation).  Non-ASCII marks are kept.
+ */
 static inline bool
 is_ascii_punct(unsigned char c)
 {
@@ -71,6 +75,9 @@ is_ascii_punct(unsigned char c)
 		(c >= '[' && c <= '`') || (c >= '{' && c <= '~');
 }
 
+/*
+ * An ASCII letter, either case (country codes are ISO 3166-1 alpha-2).
+ */
 static inline bool
 is_ascii_letter(char c)
 {
