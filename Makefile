@@ -3,6 +3,8 @@
 # Build and install into an existing PostgreSQL:   make && make install
 # Whole set-up, throwaway cluster, sample report:  make demo
 # Whole set-up, throwaway cluster, every suite:    make test
+# libFuzzer harnesses, FUZZ_SECONDS each (60):      make fuzz
+# pg_regress with the server under valgrind:        make valgrind
 
 EXTENSION = conversion_quality
 MODULE_big = conversion_quality
@@ -10,8 +12,12 @@ PGFILEDESC = "conversion_quality - event dedup, funnel progression and signal qu
 
 OBJS = \
 	src/conversion_quality.o \
+	src/utf8_core.o \
 	src/text_util.o \
+	src/key_encoding.o \
 	src/sha256_util.o \
+	src/email_core.o \
+	src/identifier_core.o \
 	src/identity_email.o \
 	src/identity_phone.o \
 	src/phone_shim.o \
@@ -52,7 +58,9 @@ REGRESS = \
 	signal_partial_agg \
 	rank_measures \
 	rank_events \
-	signal_readme
+	signal_readme \
+	fuzz_regressions \
+	surface
 
 REGRESS_OPTS = --load-extension=conversion_quality
 
@@ -74,7 +82,7 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: demo test bench
+.PHONY: demo test bench fuzz valgrind
 demo:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh demo
 
@@ -83,3 +91,9 @@ test:
 
 bench:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh bench
+
+fuzz:
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' bash test/harness.sh fuzz
+
+valgrind:
+	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh valgrind

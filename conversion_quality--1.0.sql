@@ -86,7 +86,7 @@ AS 'MODULE_PATHNAME', 'dedup_keep'
 LANGUAGE C WINDOW STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION cq.dedup_keep(timestamptz, interval) IS
-'Window function, OVER (PARTITION BY <dedup key> ORDER BY <arrival>): true for the copy that counts. The first copy is kept; copies arriving at most dedup_window after the kept copy (inclusive) are duplicates; a later copy starts a new conversion. NULL window: never closes. NULL arrival: NULL.';
+'Window function, OVER (PARTITION BY <dedup key> ORDER BY <arrival>): true for the copy that counts. The first copy is kept; copies arriving at most dedup_window after the kept copy (inclusive) are duplicates; a later copy starts a new conversion. NULL window: never closes. NULL arrival: NULL. STABLE because windows of days or months follow the session time zone.';
 
 -- Duplicate report over any event table.  Identifiers are checked through
 -- the catalog and quoted with format('%I'); the table is read with the

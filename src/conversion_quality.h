@@ -29,8 +29,4 @@
 #pragma GCC diagnostic pop
 #endif
 
-/* Versions of the documented key encodings (README, "Key encodings") */
-#define CQ_DEDUP_KEY_TAG		"cq.dedup_key.v1"
-#define CQ_FINGERPRINT_TAG		"cq.event_fingerprint.v1"
-
 #endif							/* CONVERSION_QUALITY_H */

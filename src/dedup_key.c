@@ -12,7 +12,9 @@
  *
  * where field(NULL) is the byte 0x00 and field(s) is 0x01, the byte length
  * of s in UTF-8 as a 4-byte big-endian integer, and the UTF-8 bytes of s.
- * The first 16 bytes of the digest form a version 8 UUID.  The fields are
+ * The first 16 bytes of the digest form a version 8 UUID.  The encoder is
+ * key_encoding.c (cq_key_dedup_v1), free of PostgreSQL so that test/fuzz/
+ * can check it decodes back to its fields.  The fields are
  * hashed exactly as given (no trimming or case folding: platforms compare
  * them byte for byte), so the key is the same on every machine and release.
  *
@@ -29,21 +31,18 @@
 #include "utils/uuid.h"
 
 /*
- * Feed one optional text argument as a key field.
+ * The UTF-8 bytes of an optional text argument, or NULL for SQL NULL (an
+ * absent field of the key).
  */
-static void
-hash_text_arg(CqHasher *h, FunctionCallInfo fcinfo, int argno)
+static const char *
+text_arg_utf8(FunctionCallInfo fcinfo, int argno, int *len)
 {
-	const char *s;
-	int			len;
-
 	if (PG_ARGISNULL(argno))
 	{
-		cq_hasher_null_field(h);
-		return;
+		*len = 0;
+		return NULL;
 	}
-	s = cq_text_utf8_view(PG_GETARG_TEXT_PP(argno), &len);
-	cq_hasher_field(h, s, len);
+	return cq_text_utf8_view(PG_GETARG_TEXT_PP(argno), len);
 }
 
 /*
@@ -58,25 +57,23 @@ dedup_key(PG_FUNCTION_ARGS)
 	CqHasher	h;
 	uint8		digest[CQ_SHA256_LEN];
 	const char *id;
+	const char *name;
+	const char *scope;
 	int			idlen;
+	int			namelen;
+	int			scopelen;
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	id = cq_text_utf8_view(PG_GETARG_TEXT_PP(1), &idlen);
-	{
-		const char *trimmed = id;
-		int			trimmedlen = idlen;
-
-		cq_utf8_trim(&trimmed, &trimmedlen);
-		if (trimmedlen == 0)
-			PG_RETURN_NULL();
-	}
+	if (cq_key_id_is_blank(id, idlen))
+		PG_RETURN_NULL();
+	name = text_arg_utf8(fcinfo, 0, &namelen);
+	scope = text_arg_utf8(fcinfo, 2, &scopelen);
 
 	cq_hasher_begin(&h);
-	cq_hasher_bytes(&h, CQ_DEDUP_KEY_TAG, sizeof(CQ_DEDUP_KEY_TAG));	/* with its NUL */
-	hash_text_arg(&h, fcinfo, 2);
-	hash_text_arg(&h, fcinfo, 0);
-	cq_hasher_field(&h, id, idlen);
+	cq_key_dedup_v1(&h.w, scope, (uint32) scopelen, name, (uint32) namelen,
+					id, (uint32) idlen);
 	cq_hasher_finish(&h, digest);
 	PG_RETURN_UUID_P(cq_digest_to_uuid(digest));
 }

@@ -18,6 +18,9 @@
  *	 - for every other type: its binary send form (the COPY BINARY
  *	   representation), which is independent of byte order and settings
  *	   such as DateStyle, TimeZone or extra_float_digits.
+ * The framing is written by key_encoding.c (cq_key_fingerprint_begin and
+ * cq_key_fingerprint_arg), free of PostgreSQL so that test/fuzz/ can check
+ * it decodes back to its fields.
  * So the argument types matter (1::int, 1::bigint and '1'::text all differ),
  * NULL differs from '' and from a missing argument, and the first 16 bytes
  * of the digest form a version 8 UUID.
@@ -48,6 +51,7 @@ typedef struct FingerprintArgType
 	bool		as_text;		/* hash the UTF-8 text, not the send form */
 	bool		is_cstring;		/* datum is a C string (untyped literal) */
 	char	   *name;			/* schema-qualified type name */
+	uint32		namelen;
 	FmgrInfo	proc;			/* output or send function */
 } FingerprintArgType;
 
@@ -83,6 +87,7 @@ fingerprint_type_init(FingerprintArgType *t, Oid typid, MemoryContext mcxt)
 	typ = (Form_pg_type) GETSTRUCT(tp);
 	nsp = get_namespace_name(typ->typnamespace);
 	t->name = MemoryContextStrdup(mcxt, psprintf("%s.%s", nsp, NameStr(typ->typname)));
+	t->namelen = (uint32) strlen(t->name);
 	ReleaseSysCache(tp);
 
 	get_type_category_preferred(t->basetype, &category, &preferred);
@@ -104,13 +109,9 @@ fingerprint_type_init(FingerprintArgType *t, Oid typid, MemoryContext mcxt)
 static void
 fingerprint_value(CqHasher *h, FingerprintArgType *t, Datum value, bool isnull)
 {
-	int			namelen = strlen(t->name);
-
-	cq_hasher_uint32(h, (uint32) namelen);
-	cq_hasher_bytes(h, t->name, namelen);
 	if (isnull)
 	{
-		cq_hasher_null_field(h);
+		cq_key_fingerprint_arg(&h->w, t->name, t->namelen, NULL, 0, true);
 		return;
 	}
 	if (t->as_text)
@@ -130,13 +131,14 @@ fingerprint_value(CqHasher *h, FingerprintArgType *t, Datum value, bool isnull)
 												  GetDatabaseEncoding(), PG_UTF8);
 		if (utf8 != str)
 			len = strlen(utf8);
-		cq_hasher_field(h, utf8, len);
+		cq_key_fingerprint_arg(&h->w, t->name, t->namelen, utf8, (uint32) len, false);
 	}
 	else
 	{
 		bytea	   *bin = SendFunctionCall(&t->proc, value);
 
-		cq_hasher_field(h, VARDATA(bin), VARSIZE(bin) - VARHDRSZ);
+		cq_key_fingerprint_arg(&h->w, t->name, t->namelen, VARDATA(bin),
+							   (uint32) (VARSIZE(bin) - VARHDRSZ), false);
 	}
 }
 
@@ -183,7 +185,6 @@ event_fingerprint(PG_FUNCTION_ARGS)
 	FingerprintCache *cache;
 
 	cq_hasher_begin(&h);
-	cq_hasher_bytes(&h, CQ_FINGERPRINT_TAG, sizeof(CQ_FINGERPRINT_TAG));	/* with its NUL */
 
 	if (get_fn_expr_variadic(fcinfo->flinfo))
 	{
@@ -207,7 +208,7 @@ event_fingerprint(PG_FUNCTION_ARGS)
 		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &values, &nulls, &n);
 		cache = fingerprint_cache(fcinfo, 1, elemtype);
-		cq_hasher_uint32(&h, (uint32) n);
+		cq_key_fingerprint_begin(&h.w, (uint32) n);
 		for (int i = 0; i < n; i++)
 			fingerprint_value(&h, &cache->types[0], values[i], nulls[i]);
 	}
@@ -216,7 +217,7 @@ event_fingerprint(PG_FUNCTION_ARGS)
 		int			n = PG_NARGS();
 
 		cache = fingerprint_cache(fcinfo, n, InvalidOid);
-		cq_hasher_uint32(&h, (uint32) n);
+		cq_key_fingerprint_begin(&h.w, (uint32) n);
 		for (int i = 0; i < n; i++)
 			fingerprint_value(&h, &cache->types[i], PG_GETARG_DATUM(i), PG_ARGISNULL(i));
 	}

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * identity.h
- *	  Identifier normalization and match keys: platforms, kinds, and the
- *	  normalizers shared between identity_*.c and match_key.c.
+ *	  Identifier normalization and match keys: the server-side
+ *	  normalizers shared between identity_*.c and match_key.c.  Platforms,
+ *	  kinds and the PostgreSQL-free cores are in identity_core.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,36 +12,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
-
-/*
- * Ad platforms whose normalization rules the identity functions follow.
- * CQ_PLATFORM_GENERIC is the platform-neutral rule set (trim and lowercase);
- * for phone numbers it means E.164, so 'e164' is accepted as its name there.
- * The order is the column order of the rule table in identity_fields.c.
- */
-typedef enum CqPlatform
-{
-	CQ_PLATFORM_GENERIC,
-	CQ_PLATFORM_GOOGLE,
-	CQ_PLATFORM_META,
-	CQ_PLATFORM_TIKTOK,
-	CQ_PLATFORM_SNAP,
-	CQ_PLATFORM_UID2
-} CqPlatform;
-
-/* Kinds of customer identifier a match key can be made of */
-typedef enum CqKind
-{
-	CQ_KIND_EMAIL,
-	CQ_KIND_PHONE,
-	CQ_KIND_FIRST_NAME,
-	CQ_KIND_LAST_NAME,
-	CQ_KIND_CITY,
-	CQ_KIND_STATE,
-	CQ_KIND_ZIP,
-	CQ_KIND_COUNTRY,
-	CQ_KIND_EXTERNAL_ID
-} CqKind;
+#include "identity_core.h"
 
 /* The (value, kind, platform, default_region) arguments, checked */
 typedef struct CqIdentifierArgs

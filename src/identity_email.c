@@ -8,7 +8,8 @@
  * and lowercases; Google also removes dots and a "+tag" from the local part
  * of gmail.com and googlemail.com addresses, UID2 does so for gmail.com only.
  * A value that is not an address gives NULL, never an error, so one bad row
- * cannot abort a warehouse query.
+ * cannot abort a warehouse query.  The algorithm is in email_core.c, free of
+ * PostgreSQL so that test/fuzz/ can drive it; this file is its SQL face.
  *
  *-------------------------------------------------------------------------
  */
@@ -73,56 +74,18 @@ cq_platform_name(CqPlatform platform)
  *		Normalize len bytes of UTF-8 as an email address for platform.
  *
  * Returns a palloc'd NUL-terminated UTF-8 string, or NULL when the value is
- * not an address: empty after trimming, whitespace inside, no '@' or more
- * than one, an empty local part or domain, or a Gmail local part that
- * becomes empty once dots and the +tag are removed.
+ * not an address (the rules are cq_email_normalize's, in email_core.c).
  */
 char *
 cq_normalize_email_utf8(const char *s, int len, CqPlatform platform)
 {
-	char	   *low;
-	int			lowlen;
-	char	   *at;
-	char	   *domain;
-	bool		fold;
+	CqTextBuf	buf;
+	int			outlen;
 
-	cq_utf8_trim(&s, &len);
-	if (len == 0 || cq_utf8_has_space(s, len))
+	cq_text_buf_init(&buf, s, len);
+	if (!cq_text_buf_result(cq_email_normalize(s, len, platform, &buf, &outlen), &buf))
 		return NULL;
-
-	low = cq_utf8_lower(s, len, &lowlen);
-	if (memchr(low, '\0', lowlen) != NULL)
-		return NULL;			/* cannot happen for text, but keep C strings honest */
-
-	at = strchr(low, '@');
-	if (at == NULL || at == low || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return NULL;
-	domain = at + 1;
-
-	if (platform == CQ_PLATFORM_GOOGLE)
-		fold = strcmp(domain, "gmail.com") == 0 || strcmp(domain, "googlemail.com") == 0;
-	else if (platform == CQ_PLATFORM_UID2)
-		fold = strcmp(domain, "gmail.com") == 0;
-	else
-		fold = false;
-
-	if (fold)
-	{
-		char	   *src = low;
-		char	   *dst = low;
-
-		/* keep the local part up to the first '+', without dots */
-		while (src < at && *src != '+')
-		{
-			if (*src != '.')
-				*dst++ = *src;
-			src++;
-		}
-		if (dst == low)
-			return NULL;
-		memmove(dst, at, strlen(at) + 1);
-	}
-	return low;
+	return buf.out;
 }
 
 /*

@@ -6,9 +6,9 @@
  *
  * Email and phone have their own files; the other kinds (names, city,
  * state, zip, country, external id) are a few character-level steps each,
- * chosen per platform from the rules in DEDUP_RULES.md section 2.3 and
- * described as a set of flags below.  Every kind trims surrounding
- * whitespace first and yields NULL when nothing is left.
+ * chosen per platform from the rules in DEDUP_RULES.md section 2.3.  The
+ * rule table and the steps are in identifier_core.c, free of PostgreSQL so
+ * that test/fuzz/ can drive them; this file parses the SQL arguments.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,7 +16,6 @@
 
 #include "identity.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
 #include "text_util.h"
 #include "utils/builtins.h"
 
@@ -30,52 +29,6 @@ static const char *const kind_names[] = {
 	[CQ_KIND_ZIP] = "zip",
 	[CQ_KIND_COUNTRY] = "country",
 	[CQ_KIND_EXTERNAL_ID] = "external_id",
-};
-
-/* character-level steps applied after trimming, in this order */
-#define STEP_LOWER			0x01	/* Unicode lowercase */
-#define STEP_UPPER			0x02	/* ASCII uppercase (country codes) */
-#define STEP_DROP_PUNCT		0x04	/* remove ASCII punctuation and symbols */
-#define STEP_DROP_SPACE		0x08	/* remove whitespace */
-#define STEP_DROP_DIGITS	0x10	/* remove ASCII digits */
-#define STEP_US_ZIP5		0x20	/* "12345-6789" / "12345 6789" -> "12345" */
-#define STEP_ALPHA2			0x40	/* must be two ASCII letters, else NULL */
-
-/*
- * Steps per kind and platform.  Columns: generic, google, meta, tiktok,
- * snap, uid2.  Email and phone are handled by their own normalizers.
- */
-static const int kind_steps[][6] = {
-	[CQ_KIND_FIRST_NAME] = {
-		STEP_LOWER, STEP_LOWER | STEP_DROP_PUNCT, STEP_LOWER | STEP_DROP_PUNCT,
-		STEP_LOWER, STEP_LOWER, STEP_LOWER
-	},
-	[CQ_KIND_LAST_NAME] = {
-		STEP_LOWER, STEP_LOWER | STEP_DROP_PUNCT, STEP_LOWER | STEP_DROP_PUNCT,
-		STEP_LOWER, STEP_LOWER, STEP_LOWER
-	},
-	[CQ_KIND_CITY] = {
-		STEP_LOWER, STEP_LOWER | STEP_DROP_PUNCT,
-		STEP_LOWER | STEP_DROP_PUNCT | STEP_DROP_SPACE | STEP_DROP_DIGITS,
-		STEP_LOWER, STEP_LOWER, STEP_LOWER
-	},
-	[CQ_KIND_STATE] = {
-		STEP_LOWER, STEP_LOWER | STEP_DROP_PUNCT,
-		STEP_LOWER | STEP_DROP_PUNCT | STEP_DROP_SPACE,
-		STEP_LOWER, STEP_LOWER, STEP_LOWER
-	},
-	[CQ_KIND_ZIP] = {
-		STEP_LOWER, 0,
-		STEP_LOWER | STEP_US_ZIP5 | STEP_DROP_SPACE | STEP_DROP_PUNCT,
-		STEP_LOWER, STEP_LOWER, STEP_LOWER
-	},
-	[CQ_KIND_COUNTRY] = {
-		STEP_LOWER | STEP_ALPHA2, STEP_UPPER | STEP_ALPHA2, STEP_LOWER | STEP_ALPHA2,
-		STEP_LOWER | STEP_ALPHA2, STEP_LOWER | STEP_ALPHA2, STEP_LOWER | STEP_ALPHA2
-	},
-	[CQ_KIND_EXTERNAL_ID] = {
-		0, 0, 0, STEP_LOWER, 0, 0
-	},
 };
 
 /*
@@ -111,88 +64,6 @@ cq_kind_name(CqKind kind)
 	return kind_names[kind];
 }
 
-static inline bool
-is_ascii_punct(unsigned char c)
-{
-	return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') ||
-		(c >= '[' && c <= '`') || (c >= '{' && c <= '~');
-}
-
-static inline bool
-is_ascii_letter(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/*
- * Is s exactly five ASCII digits, a '-' or a space, and four more digits?
- */
-static bool
-is_us_zip_plus4(const char *s, int len)
-{
-	if (len != 10 || (s[5] != '-' && s[5] != ' '))
-		return false;
-	for (int i = 0; i < 10; i++)
-	{
-		if (i != 5 && !(s[i] >= '0' && s[i] <= '9'))
-			return false;
-	}
-	return true;
-}
-
-/*
- * apply_steps
- *		Run the character-level steps on trimmed UTF-8 input.  Returns a
- *		palloc'd NUL-terminated string, or NULL when nothing usable is left.
- */
-static char *
-apply_steps(const char *s, int len, int steps)
-{
-	char	   *buf;
-	int			n;
-	int			out = 0;
-	int			i = 0;
-
-	if (steps & STEP_US_ZIP5 && is_us_zip_plus4(s, len))
-		len = 5;
-
-	if (steps & STEP_LOWER)
-		buf = cq_utf8_lower(s, len, &n);
-	else
-	{
-		buf = pnstrdup(s, len);
-		n = len;
-	}
-
-	while (i < n)
-	{
-		unsigned char c = (unsigned char) buf[i];
-		int			space = cq_utf8_space_len(buf + i, n - i);
-		int			clen = space > 0 ? space : pg_utf_mblen(&c);
-
-		if (clen > n - i)
-			clen = n - i;
-		if (!((space > 0 && (steps & STEP_DROP_SPACE)) ||
-			  (is_ascii_punct(c) && (steps & STEP_DROP_PUNCT)) ||
-			  (c >= '0' && c <= '9' && (steps & STEP_DROP_DIGITS))))
-		{
-			memmove(buf + out, buf + i, clen);
-			if (steps & STEP_UPPER)
-				buf[out] = pg_ascii_toupper(buf[out]);
-			out += clen;
-		}
-		i += clen;
-	}
-	buf[out] = '\0';
-
-	if (steps & STEP_ALPHA2)
-	{
-		if (out != 2 || !is_ascii_letter(buf[0]) || !is_ascii_letter(buf[1]))
-			return NULL;
-	}
-	return out > 0 ? buf : NULL;
-}
-
 /*
  * cq_normalize_identifier_utf8
  *		Normalize len bytes of UTF-8 as an identifier of the given kind for
@@ -203,18 +74,16 @@ char *
 cq_normalize_identifier_utf8(const char *s, int len, CqKind kind, CqPlatform platform,
 							 const char *region)
 {
-	switch (kind)
-	{
-		case CQ_KIND_EMAIL:
-			return cq_normalize_email_utf8(s, len, platform);
-		case CQ_KIND_PHONE:
-			return cq_normalize_phone_utf8(s, len, region, platform);
-		default:
-			cq_utf8_trim(&s, &len);
-			if (len == 0)
-				return NULL;
-			return apply_steps(s, len, kind_steps[kind][platform]);
-	}
+	CqTextBuf	buf;
+	int			outlen;
+
+	if (kind == CQ_KIND_PHONE)
+		return cq_normalize_phone_utf8(s, len, region, platform);
+	cq_text_buf_init(&buf, s, len);
+	if (!cq_text_buf_result(cq_identifier_normalize(s, len, kind, platform, &buf, &outlen),
+							&buf))
+		return NULL;
+	return buf.out;
 }
 
 /*

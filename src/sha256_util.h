@@ -15,11 +15,15 @@
 #include "common/cryptohash.h"
 #endif
 #include "common/sha2.h"
+#include "key_encoding.h"
 #include "utils/uuid.h"
 
 #define CQ_SHA256_LEN 32
 
-/* An incremental SHA-256 computation */
+/*
+ * An incremental SHA-256 computation.  The key encoders of key_encoding.h
+ * write into it through w, which cq_hasher_begin points at the digest.
+ */
 typedef struct CqHasher
 {
 #if PG_VERSION_NUM >= 140000
@@ -27,13 +31,10 @@ typedef struct CqHasher
 #else
 	pg_sha256_ctx ctx;
 #endif
+	CqKeyWriter w;
 } CqHasher;
 
 extern void cq_hasher_begin(CqHasher *h);
-extern void cq_hasher_bytes(CqHasher *h, const void *data, size_t len);
-extern void cq_hasher_uint32(CqHasher *h, uint32 v);
-extern void cq_hasher_field(CqHasher *h, const char *data, int len);
-extern void cq_hasher_null_field(CqHasher *h);
 extern void cq_hasher_finish(CqHasher *h, uint8 digest[CQ_SHA256_LEN]);
 extern void cq_sha256(const void *data, size_t len, uint8 digest[CQ_SHA256_LEN]);
 extern text *cq_sha256_hex_text(const char *data, int len);

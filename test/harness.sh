@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# test/harness.sh MODE: the whole set-up behind `make demo`, `make test` and `make bench`.
+# test/harness.sh MODE: the whole set-up behind `make demo`, `make test`, `make bench`,
+# `make fuzz` and `make valgrind`.
 #
 #   demo   install what is missing, build, install into a throwaway tree, start a throwaway
 #          cluster, load the bundled sample data and print the quality report
 #   test   the same set-up, then pg_regress and every suite under test/ (test/check_*),
 #          ending with the line "N passed, N failed"
 #   bench  the same set-up, then every benchmark under test/bench/ (bench_*.sh)
+#   fuzz   install clang-14 if missing, then run every libFuzzer harness under test/fuzz/ for
+#          FUZZ_SECONDS (default 60) each; no cluster
+#   valgrind  the same set-up as test, but the server runs under valgrind (memcheck, with
+#          test/valgrind.supp); runs pg_regress, stops the server, and fails if any valgrind
+#          error or definite leak has a frame in conversion_quality.so
 #
 # The cluster lives in a temporary directory with its own Unix socket (no TCP), is never the
 # system cluster, and is stopped and removed on exit, on failure and on Ctrl-C.  The extension is
@@ -18,7 +24,7 @@
 # suites whose file name matches.
 set -euo pipefail
 
-MODE=${1:?usage: test/harness.sh demo|test|bench}
+MODE=${1:?usage: test/harness.sh demo|test|bench|fuzz|valgrind}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
 PG_CFLAGS=${PG_CFLAGS:-}
@@ -36,6 +42,10 @@ ensure_packages() {
 	if [ "$MODE" = test ]; then
 		# independent references used by the suites under test/
 		want+=(python3 python3-scipy python3-sklearn libipc-run-perl clang-14 libclang-rt-14-dev)
+	elif [ "$MODE" = fuzz ]; then
+		want+=(clang-14 libclang-rt-14-dev)
+	elif [ "$MODE" = valgrind ]; then
+		want+=(valgrind python3)
 	fi
 	local missing=() p
 	for p in "${want[@]}"; do
@@ -107,12 +117,16 @@ cleanup() {
 	exit "$rc"
 }
 
-start_cluster() {
-	say "Starting a throwaway cluster in $WORK/data (socket in $WORK, port $PGPORT)"
+init_cluster() {
 	chmod 755 "$WORK"
 	[ "$(id -u)" -ne 0 ] || chown -R postgres "$WORK"
 	as_server_user "$BIN/initdb" -D "$WORK/data" -A trust -U postgres --no-sync -E UTF8 \
 		--locale=C >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; die "initdb failed"; }
+}
+
+start_cluster() {
+	say "Starting a throwaway cluster in $WORK/data (socket in $WORK, port $PGPORT)"
+	init_cluster
 	cat >>"$WORK/data/postgresql.conf" <<-EOF
 		listen_addresses = ''
 		unix_socket_directories = '$WORK'
@@ -211,6 +225,52 @@ run_suites() {
 	fi
 }
 
+# valgrind mode: the server (postmaster and every process it forks) runs under memcheck.
+# Debian's PostgreSQL is not built with USE_VALGRIND, so palloc chunks inside a memory context
+# block are not tracked one by one: memcheck sees reads and writes outside malloc'd blocks,
+# uses of uninitialised values, and malloc'd memory that is lost (the C++ shim and the
+# libraries it calls allocate with malloc/new).
+start_cluster_valgrind() {
+	say "Starting a throwaway cluster under valgrind in $WORK/data (port $PGPORT)"
+	init_cluster
+	cat >>"$WORK/data/postgresql.conf" <<-EOF
+		listen_addresses = ''
+		unix_socket_directories = '$WORK'
+		port = $PGPORT
+		fsync = off
+		shared_buffers = 32MB
+		work_mem = 64MB
+		autovacuum = off
+		jit = off
+		max_parallel_workers_per_gather = 0
+	EOF
+	VG_DIR=$WORK/valgrind
+	mkdir -p "$VG_DIR"
+	[ "$(id -u)" -ne 0 ] || chown postgres "$VG_DIR"
+	VG_CMD=(valgrind --tool=memcheck --trace-children=yes --leak-check=full
+		--show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=40
+		--suppressions="$TOP/test/valgrind.supp" --gen-suppressions=all --read-var-info=no
+		--error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END --log-file="$VG_DIR/%p.log")
+	echo "${VG_CMD[*]} $BIN/postgres -D $WORK/data"
+	as_server_user "${VG_CMD[@]}" "$BIN/postgres" -D "$WORK/data" >"$WORK/server.log" 2>&1 &
+	local i
+	for i in $(seq 1 600); do
+		pg_isready -q && return 0
+		sleep 1
+	done
+	cat "$WORK/server.log"
+	die "the server did not start under valgrind"
+}
+
+# Stop the server cleanly (so every process writes its leak summary), then read the logs:
+# an error or definite leak counts as ours when a frame of its stack is in our library.
+check_valgrind_logs() {
+	say "Stopping the server (fast), so that every process reports its leaks"
+	as_server_user "$BIN/pg_ctl" -D "$WORK/data" -m fast -t 900 -w stop >/dev/null || true
+	say "valgrind logs ($VG_DIR)"
+	python3 "$TOP/test/valgrind_report.py" "$VG_DIR" conversion_quality
+}
+
 run_bench() {
 	local f
 	for f in "$TOP"/test/bench/bench_*.sh; do
@@ -219,6 +279,12 @@ run_bench() {
 		(cd "$TOP" && bash "$f")
 	done
 }
+
+if [ "$MODE" = fuzz ]; then
+	ensure_packages
+	say "libFuzzer harnesses (test/fuzz/run.sh, ${FUZZ_SECONDS:-60} s each)"
+	exec bash "$TOP/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
+fi
 
 ensure_packages
 WORK=$(mktemp -d /tmp/cq_harness.XXXXXX)
@@ -229,7 +295,11 @@ build_and_stage
 
 export PGHOST=$WORK PGPORT=$((54000 + $$ % 1000)) PGUSER=postgres PGDATABASE=postgres
 export PATH="$BIN:$PATH" CQ_TOP=$TOP
-start_cluster
+if [ "$MODE" = valgrind ]; then
+	start_cluster_valgrind
+else
+	start_cluster
+fi
 
 case "$MODE" in
 demo)
@@ -245,6 +315,14 @@ test)
 	;;
 bench)
 	run_bench
+	;;
+valgrind)
+	run_pg_regress
+	rc=0
+	check_valgrind_logs || rc=$?
+	say "Summary"
+	echo "pg_regress under valgrind: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ] && [ "$rc" -eq 0 ]
 	;;
 *)
 	die "unknown mode $MODE"

@@ -1,0 +1,190 @@
+-- SQL surface review (README, "Hardening"): the catalog markings of every
+-- object of the extension, checked as rules.  Each rule query lists the
+-- objects that break it, so its expected output is empty; an object added
+-- later without the markings makes it fail.  The inventory at the end pins
+-- every function's markings, so any change to them shows in the diff.
+\pset null '(null)'
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+
+CREATE VIEW surface_objects AS
+SELECT d.classid, d.objid, d.objsubid,
+       pg_describe_object(d.classid, d.objid, d.objsubid) AS object
+  FROM pg_depend d
+  JOIN pg_extension e ON e.oid = d.refobjid
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND e.extname = 'conversion_quality';
+
+CREATE VIEW surface_functions AS
+SELECT p.oid, p.oid::regprocedure::text AS signature, p.prokind, p.provolatile,
+       p.proisstrict, p.proparallel, p.prosecdef, l.lanname, p.proconfig
+  FROM surface_objects o
+  JOIN pg_proc p ON o.classid = 'pg_proc'::regclass AND p.oid = o.objid
+  JOIN pg_language l ON l.oid = p.prolang;
+
+-- Rule 1: nothing is SECURITY DEFINER (a caller must never borrow the
+-- installer's privileges).
+SELECT signature AS security_definer FROM surface_functions WHERE prosecdef ORDER BY 1;
+
+-- Rule 2: volatility is declared: nothing is left VOLATILE (the default), so
+-- the planner may pre-evaluate, inline and index; every function here is a
+-- pure computation or a read.
+SELECT signature AS volatile FROM surface_functions WHERE provolatile = 'v' ORDER BY 1;
+
+-- Rule 3: parallel safety is declared: nothing is left PARALLEL UNSAFE (the
+-- default), which would force every query that calls it to run serially.
+SELECT signature AS parallel_unsafe FROM surface_functions WHERE proparallel = 'u' ORDER BY 1;
+
+-- Rule 4: every object has a COMMENT, the schema included.
+SELECT object AS without_comment
+  FROM surface_objects o
+ WHERE obj_description(o.objid, (SELECT c.relname FROM pg_class c WHERE c.oid = o.classid))
+       IS NULL
+ ORDER BY 1;
+
+-- Rule 5: every SQL-language or PL/pgSQL function pins search_path, to a
+-- path without public or $user that ends with pg_temp, so that objects a
+-- caller creates cannot capture the names it uses.
+SELECT signature AS search_path_not_pinned, proconfig
+  FROM surface_functions
+ WHERE lanname IN ('sql', 'plpgsql')
+   AND NOT EXISTS (SELECT 1 FROM unnest(proconfig) AS c
+                    WHERE c LIKE 'search\_path=%'
+                      AND c NOT LIKE '%public%' AND c NOT LIKE '%$user%'
+                      AND c LIKE '%pg\_temp')
+ ORDER BY 1;
+
+-- Rule 6: every function is a C function of our module or a SQL-language /
+-- PL/pgSQL function (no untrusted language; C functions come from
+-- MODULE_PATHNAME).
+SELECT s.signature AS unexpected_language, s.lanname, p.probin
+  FROM surface_functions s JOIN pg_proc p ON p.oid = s.oid
+ WHERE NOT (s.lanname IN ('sql', 'plpgsql') OR
+            (s.lanname = 'c' AND p.probin LIKE '%conversion_quality'))
+ ORDER BY 1;
+
+-- Rule 7: no privilege beyond the defaults is granted on the extension's
+-- functions (EXECUTE to PUBLIC is the default), and the schema grants
+-- USAGE to PUBLIC and nothing else (functions run with the caller's
+-- privileges, so this exposes no data; a DBA may revoke it).
+SELECT signature AS extra_grants, p.proacl
+  FROM surface_functions s JOIN pg_proc p ON p.oid = s.oid
+ WHERE p.proacl IS NOT NULL
+ ORDER BY 1;
+SELECT nspacl AS cq_schema_acl FROM pg_namespace WHERE nspname = 'cq';
+
+-- The inventory, reviewed by hand: kind (f function, w window, a
+-- aggregate), volatility (i immutable, s stable), strict, parallel (s safe,
+-- r restricted).  Why each is what it is: README, "Hardening".
+SELECT signature, prokind, provolatile, proisstrict, proparallel, lanname
+  FROM surface_functions ORDER BY signature;
+
+-- IMMUTABLE means the same answer in every session whatever its settings.
+-- Every IMMUTABLE function has probes here (rule 8 lists any without one);
+-- their results are stored, the session is replaced with one whose
+-- settings differ, and the probes run again.
+CREATE TABLE surface_probe (fn regproc, call text, result text);
+INSERT INTO surface_probe (fn, call) VALUES
+  ('cq.normalize_email', $$cq.normalize_email('  Cloudy.SF+x@GoogleMail.com', 'google')$$),
+  ('cq.normalize_email', $$cq.normalize_email('ÉMILE.ZOË@EXEMPLE.FR')$$),
+  ('cq.normalize_email', $$cq.normalize_email('İSTANBUL@ÖRNEK.COM.TR', 'meta')$$),
+  ('cq.normalize_phone', $$cq.normalize_phone('020 7183 8750', 'GB', 'meta')$$),
+  ('cq.normalize_phone', $$cq.normalize_phone('0044 20 7183 8750', 'FR')$$),
+  ('cq.normalize_phone', $$cq.normalize_phone('1 (234) 567-8901')$$),
+  ('cq.normalize_identifier', $$cq.normalize_identifier('ΣΊΣΥΦΟΣ', 'last_name', 'meta')$$),
+  ('cq.normalize_identifier', $$cq.normalize_identifier(' us ', 'country', 'google')$$),
+  ('cq.normalize_identifier', $$cq.normalize_identifier('Seattle-98121', 'city', 'meta')$$),
+  ('cq.match_key', $$cq.match_key('Straße', 'last_name', 'meta')$$),
+  ('cq.match_key', $$cq.match_key('(800)555-0100', 'phone', 'google', 'US')$$),
+  ('cq.dedup_key', $$cq.dedup_key('Kauf', 'Bestellung-ä€😀', 'pixel:1')$$),
+  ('cq.dedup_key', $$cq.dedup_key(NULL, 'ORDER-1001')$$);
+
+-- Rule 8: every IMMUTABLE function has a probe.
+SELECT signature AS immutable_without_probe FROM surface_functions s
+ WHERE provolatile = 'i'
+   AND NOT EXISTS (SELECT 1 FROM surface_probe p WHERE p.fn = s.oid)
+ ORDER BY 1;
+
+-- runs every probe with the session's settings and stores its result
+CREATE FUNCTION public.surface_run() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    v text;
+BEGIN
+    FOR r IN SELECT ctid, call FROM public.surface_probe LOOP
+        EXECUTE 'SELECT (' || r.call || ')::text' INTO v;
+        UPDATE public.surface_probe SET result = coalesce(v, '(null)') WHERE ctid = r.ctid;
+    END LOOP;
+END
+$$;
+SELECT public.surface_run();
+CREATE TABLE surface_first AS SELECT call, result FROM surface_probe;
+
+\c
+SET TimeZone = 'Pacific/Chatham';
+SET DateStyle = 'SQL, DMY';
+SET extra_float_digits = 0;
+SET search_path = pg_temp;  -- only the probes' own qualification resolves cq
+SET lc_messages = 'C';
+SELECT public.surface_run();
+-- the probes, and any whose result changed (expected: none)
+SELECT f.call, f.result FROM public.surface_first f ORDER BY f.call;
+SELECT f.call, f.result AS first_session, p.result AS second_session
+  FROM public.surface_first f JOIN public.surface_probe p USING (call)
+ WHERE f.result IS DISTINCT FROM p.result;
+RESET ALL;
+SET client_min_messages = warning;
+
+-- cq.dedup_keep is STABLE, not IMMUTABLE: a window of days follows the
+-- session time zone's calendar (as timestamptz + interval does), so across
+-- a daylight-saving change the same rows can get a different answer.
+-- Berlin moved its clocks on 2026-03-29: one day after 12:00 UTC the day
+-- before is 11:00 UTC there, 12:00 UTC in UTC.
+CREATE TABLE surface_dst (k int, at timestamptz);
+INSERT INTO surface_dst VALUES (1, '2026-03-28 12:00+00'), (1, '2026-03-29 11:30+00');
+SET TimeZone = 'UTC';
+SELECT at, cq.dedup_keep(at, '1 day') OVER (PARTITION BY k ORDER BY at) AS kept_utc
+  FROM surface_dst ORDER BY at;
+SET TimeZone = 'Europe/Berlin';
+SELECT at AT TIME ZONE 'UTC' AS at_utc,
+       cq.dedup_keep(at, '1 day') OVER (PARTITION BY k ORDER BY at) AS kept_berlin
+  FROM surface_dst ORDER BY at;
+RESET TimeZone;
+
+-- A role that may not read a table cannot make cq.dedup_report read it:
+-- the function runs with the caller's privileges (SECURITY INVOKER) and
+-- builds its query from the catalog, with every identifier quoted.
+CREATE TABLE surface_secret (event_name text, event_id text, source text,
+                             arrived_at timestamptz);
+INSERT INTO surface_secret VALUES ('Purchase', 'o1', 'pixel', '2026-01-01 10:00+00');
+CREATE ROLE regress_cq_surface_reader;
+GRANT USAGE ON SCHEMA cq TO regress_cq_surface_reader;
+SET ROLE regress_cq_surface_reader;
+SELECT * FROM cq.dedup_report('surface_secret');
+SELECT count(*) FROM cq.dedup_report('surface_secret', event_name_column => 'event_name');
+RESET ROLE;
+-- column privileges are honoured too: SELECT on some columns is not enough
+GRANT SELECT (event_name, event_id, source) ON surface_secret TO regress_cq_surface_reader;
+SET ROLE regress_cq_surface_reader;
+SELECT * FROM cq.dedup_report('surface_secret');
+RESET ROLE;
+GRANT SELECT ON surface_secret TO regress_cq_surface_reader;
+SET ROLE regress_cq_surface_reader;
+SELECT event_name, source, rows, conversions FROM cq.dedup_report('surface_secret');
+-- a column name is an identifier, never SQL: this is just a missing column
+SELECT * FROM cq.dedup_report('surface_secret',
+                              source_column => 'source, (SELECT 1) AS x');
+RESET ROLE;
+
+-- without USAGE on schema cq a role cannot call the functions at all
+CREATE ROLE regress_cq_surface_outsider;
+SET ROLE regress_cq_surface_outsider;
+SELECT cq.normalize_email('a@b.c');
+RESET ROLE;
+
+DROP OWNED BY regress_cq_surface_reader;
+DROP ROLE regress_cq_surface_reader;
+DROP ROLE regress_cq_surface_outsider;
+DROP TABLE surface_secret, surface_dst, surface_probe, surface_first;
+DROP FUNCTION surface_run();
+DROP VIEW surface_functions, surface_objects;
