@@ -758,6 +758,7 @@ CREATE FUNCTION cq.signal_report(
     OUT log_t float8, OUT log_df float8, OUT log_p_value float8)
 RETURNS record
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT cq.signal_n(s), cq.signal_n_event(s), cq.signal_n_converted(s),
        cq.signal_mean(s, true), cq.signal_mean(s, false),

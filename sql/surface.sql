@@ -56,11 +56,12 @@ SELECT signature AS search_path_not_pinned, proconfig
 
 -- Rule 6: every function is a C function of our module or a SQL-language /
 -- PL/pgSQL function (no untrusted language; C functions come from
--- MODULE_PATHNAME).
+-- MODULE_PATHNAME); aggregates are listed with language internal.
 SELECT s.signature AS unexpected_language, s.lanname, p.probin
   FROM surface_functions s JOIN pg_proc p ON p.oid = s.oid
  WHERE NOT (s.lanname IN ('sql', 'plpgsql') OR
-            (s.lanname = 'c' AND p.probin LIKE '%conversion_quality'))
+            (s.lanname = 'c' AND p.probin LIKE '%conversion_quality') OR
+            (s.lanname = 'internal' AND s.prokind = 'a'))
  ORDER BY 1;
 
 -- Rule 7: no privilege beyond the defaults is granted on the extension's
@@ -83,7 +84,14 @@ SELECT signature, prokind, provolatile, proisstrict, proparallel, lanname
 -- Every IMMUTABLE function has probes here (rule 8 lists any without one);
 -- their results are stored, the session is replaced with one whose
 -- settings differ, and the probes run again.
-CREATE TABLE surface_probe (fn regproc, call text, result text);
+CREATE TABLE surface_ev (t timestamptz, e text, u int);
+INSERT INTO surface_ev VALUES ('2026-01-01 00:00+00', 'a', 1), ('2026-01-01 00:30+00', 'b', 1),
+  ('2026-01-01 02:00+00', 'c', 1), ('2026-01-01 00:10+00', 'a', 2),
+  ('2026-01-01 00:20+00', 'b', 2), ('2026-01-01 00:25+00', 'c', 2);
+CREATE TABLE surface_sig (h boolean, x float8);
+INSERT INTO surface_sig VALUES (true, 12.5), (true, 0), (false, 3), (false, 0), (false, 0),
+  (true, 40), (false, -2);
+CREATE TABLE surface_probe (fn text, call text, result text);
 INSERT INTO surface_probe (fn, call) VALUES
   ('cq.normalize_email', $$cq.normalize_email('  Cloudy.SF+x@GoogleMail.com', 'google')$$),
   ('cq.normalize_email', $$cq.normalize_email('ÉMILE.ZOË@EXEMPLE.FR')$$),
@@ -97,12 +105,49 @@ INSERT INTO surface_probe (fn, call) VALUES
   ('cq.match_key', $$cq.match_key('Straße', 'last_name', 'meta')$$),
   ('cq.match_key', $$cq.match_key('(800)555-0100', 'phone', 'google', 'US')$$),
   ('cq.dedup_key', $$cq.dedup_key('Kauf', 'Bestellung-ä€😀', 'pixel:1')$$),
-  ('cq.dedup_key', $$cq.dedup_key(NULL, 'ORDER-1001')$$);
+  ('cq.dedup_key', $$cq.dedup_key(NULL, 'ORDER-1001')$$),
+  -- funnels and signal quality (floats compared through numeric, which does
+  -- not follow extra_float_digits; timestamps through their epoch)
+  ('cq.phone_regions', $$cardinality(cq.phone_regions())$$),
+  ('cq.window_funnel', $$(SELECT cq.window_funnel(interval '1 hour', t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1)$$),
+  ('cq.window_funnel', $$(SELECT cq.window_funnel(interval '1 day', 'strict_order', t::timestamp, VARIADIC ARRAY[e = 'a', e = 'b', e = 'c']) FROM public.surface_ev WHERE u = 2)$$),
+  ('cq.funnel_events', $$(SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1)$$),
+  ('cq.funnel_rollup', $$(SELECT cq.funnel_rollup(s) FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.funnel_stage', $$cq.funnel_stage((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '1 hour')$$),
+  ('cq.funnel_stage', $$cq.funnel_stage((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), ARRAY[interval '1 hour', interval '3 hours'])$$),
+  ('cq.funnel_step_times', $$extract(epoch FROM (cq.funnel_step_times((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '3 hours'))[3])$$),
+  ('cq.funnel_step_times', $$cardinality(cq.funnel_step_times((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), ARRAY[interval '1 hour', interval '1 hour']))$$),
+  ('cq.funnel_report', $$(SELECT (cq.funnel_report(s, interval '3 hours'))[3].users FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.retention', $$(SELECT cq.retention(d >= 1, d = 2, d = 3) FROM (VALUES (1), (2)) v(d))$$),
+  ('cq.event_signal', $$(SELECT cq.event_signal(h, x) FROM public.surface_sig)$$),
+  ('cq.signal_rollup', $$(SELECT cq.signal_rollup(s) FROM (SELECT cq.event_signal(h, x) AS s FROM public.surface_sig GROUP BY h) x)$$),
+  ('cq.signal_n', $$cq.signal_n((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_n_event', $$cq.signal_n_event((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_n_converted', $$cq.signal_n_converted((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_correlation', $$cq.signal_correlation((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_p_value', $$cq.signal_p_value((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_lift', $$cq.signal_lift((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_odds_ratio', $$cq.signal_odds_ratio((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_precision', $$cq.signal_precision((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_recall', $$cq.signal_recall((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_revenue_share', $$cq.signal_revenue_share((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_log_t', $$cq.signal_log_t((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_log_df', $$cq.signal_log_df((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_log_p_value', $$cq.signal_log_p_value((SELECT cq.event_signal(h, x) FROM public.surface_sig))::numeric$$),
+  ('cq.signal_mean', $$cq.signal_mean((SELECT cq.event_signal(h, x) FROM public.surface_sig), true)::numeric$$),
+  ('cq.signal_odds_ratio_ci', $$(cq.signal_odds_ratio_ci((SELECT cq.event_signal(h, x) FROM public.surface_sig), 0.9))[2]::numeric$$),
+  ('cq.signal_report', $$(cq.signal_report((SELECT cq.event_signal(h, x) FROM public.surface_sig))).correlation::numeric$$),
+  ('cq.rank_correlation', $$(SELECT cq.rank_correlation(x, y)::numeric FROM (VALUES (1.0::float8, 2.0::float8), (2, 2), (3, 5), (4, 4), (5, 9)) v(x, y))$$),
+  ('cq.auc', $$(SELECT cq.auc(x, y)::numeric FROM (VALUES (0.1::float8, false), (0.4, true), (0.4, false), (0.8, true)) v(x, y))$$);
 
--- Rule 8: every IMMUTABLE function has a probe.
-SELECT signature AS immutable_without_probe FROM surface_functions s
- WHERE provolatile = 'i'
-   AND NOT EXISTS (SELECT 1 FROM surface_probe p WHERE p.fn = s.oid)
+-- Rule 8: every IMMUTABLE function a user calls has a probe (one probe
+-- covers every overload of a name); aggregate support functions and type
+-- I/O functions are exercised through the aggregates and types they serve.
+SELECT DISTINCT 'cq.' || p.proname AS immutable_without_probe
+  FROM surface_functions s JOIN pg_proc p ON p.oid = s.oid
+ WHERE s.provolatile = 'i'
+   AND p.proname !~ '_(transfn|finalfn|combine|in|out|send|recv)$'
+   AND NOT EXISTS (SELECT 1 FROM surface_probe sp WHERE sp.fn = 'cq.' || p.proname)
  ORDER BY 1;
 
 -- runs every probe with the session's settings and stores its result
@@ -176,7 +221,8 @@ SELECT * FROM cq.dedup_report('surface_secret',
                               source_column => 'source, (SELECT 1) AS x');
 RESET ROLE;
 
--- without USAGE on schema cq a role cannot call the functions at all
+-- any role may call the functions (USAGE on cq is granted to PUBLIC); they
+-- run with that role's own privileges
 CREATE ROLE regress_cq_surface_outsider;
 SET ROLE regress_cq_surface_outsider;
 SELECT cq.normalize_email('a@b.c');
@@ -185,6 +231,6 @@ RESET ROLE;
 DROP OWNED BY regress_cq_surface_reader;
 DROP ROLE regress_cq_surface_reader;
 DROP ROLE regress_cq_surface_outsider;
-DROP TABLE surface_secret, surface_dst, surface_probe, surface_first;
+DROP TABLE surface_secret, surface_dst, surface_probe, surface_first, surface_ev, surface_sig;
 DROP FUNCTION surface_run();
 DROP VIEW surface_functions, surface_objects;
