@@ -1,4 +1,4 @@
--- The quality report printed by `make demo`, over the bundled real data
+-- The quality report printed by `make demo` (dedup, funnel, signal), over the bundled real data
 -- (test/data/load_uci.sql and test/data/load_otto.sql must have run).
 \pset footer off
 \pset null '(null)'
@@ -42,3 +42,35 @@ SELECT count(*) AS orders,
        count(DISTINCT cq.event_fingerprint(session, aid, ts_ms)) AS distinct_with_item,
        count(DISTINCT cq.event_fingerprint(session, ts_ms)) AS distinct_without_item
   FROM otto_events WHERE type = 'orders';
+
+\echo
+\echo '== 4. Funnel: OTTO click -> cart -> order within one hour (cq.window_funnel) =='
+SELECT stage, count(*) AS sessions
+  FROM (SELECT session,
+               cq.window_funnel(interval '1 hour', ts,
+                                type = 'clicks', type = 'carts', type = 'orders') AS stage
+          FROM otto_events GROUP BY session) s
+ GROUP BY stage ORDER BY stage;
+
+\echo
+\echo '== 5. Signal: which UCI event predicts revenue in the next 90 days (cq.rank_events) =='
+CREATE TEMP VIEW uci_product_events AS
+SELECT customer_id AS user_id, invoice_date AS event_time, p.event_name
+  FROM online_retail
+  JOIN (VALUES ('85123A', 'bought heart t-light holder'), ('22423', 'bought cake stand'),
+               ('85099B', 'bought jumbo bag'), ('47566', 'bought party bunting'),
+               ('84879', 'bought bird ornament')) p(stock_code, event_name) USING (stock_code)
+ WHERE customer_id IS NOT NULL AND quantity > 0
+UNION ALL
+SELECT customer_id, invoice_date, 'cancellation'
+  FROM online_retail
+ WHERE customer_id IS NOT NULL AND invoice_no LIKE 'C%';
+CREATE TEMP VIEW uci_invoices AS
+SELECT customer_id AS user_id, invoice_date AS event_time, sum(quantity * unit_price) AS revenue
+  FROM online_retail
+ WHERE customer_id IS NOT NULL
+ GROUP BY invoice_no, customer_id, invoice_date;
+SELECT rank, event_name, users_with_event AS with_event,
+       round(lift::numeric, 2) AS lift, round(correlation::numeric, 3) AS r,
+       round(q_value::numeric, 4) AS q, round(weekly_volume::numeric) AS weekly, verdict
+  FROM cq.rank_events('uci_product_events', '90 days', revenue_events => 'uci_invoices');
