@@ -1,5 +1,6 @@
 -- The quality report printed by `make demo` (dedup, funnel, signal), over the bundled real data
 -- (test/data/load_uci.sql and test/data/load_otto.sql must have run).
+\set QUIET on
 \pset footer off
 \pset null '(null)'
 
