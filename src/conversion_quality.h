@@ -14,17 +14,19 @@
 #include "postgres.h"
 
 /*
- * storage/bufpage.h, which access/htup_details.h pulls in, has inline
- * functions with unused parameters in PostgreSQL 15, and -Wextra reports
- * them.  CI builds with -Wall -Wextra -Werror, so files that need heap tuple
- * access include it through this header, with that one warning silenced for
- * PostgreSQL's code only.
+ * storage/bufpage.h (pulled in by access/htup_details.h) and lib/ilist.h
+ * (pulled in by funcapi.h and executor/spi.h) have inline functions with
+ * unused parameters in PostgreSQL 15, and -Wextra reports them.  CI builds
+ * with -Wall -Wextra -Werror, so files that need these headers include them
+ * through this one, with that one warning silenced for PostgreSQL's code only.
  */
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #endif
 #include "access/htup_details.h"
+#include "executor/spi.h"
+#include "funcapi.h"
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif

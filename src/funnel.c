@@ -26,15 +26,6 @@
 #include "fmgr.h"
 #include "funnel.h"
 #include "libpq/pqformat.h"
-/* funcapi.h pulls in lib/ilist.h, whose inline functions trip -Wunused-parameter in PG 15 */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#include "funcapi.h"
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"

@@ -34,19 +34,6 @@
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "conversion_quality.h"
-/*
- * executor/spi.h pulls in lib/ilist.h, whose inline functions have unused
- * parameters in PostgreSQL 15; -Wextra reports them (see conversion_quality.h).
- */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#include "executor/spi.h"
-#include "funcapi.h"
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "signal_quality.h"
