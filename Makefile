@@ -26,6 +26,7 @@ OBJS = \
 	src/dedup_key.o \
 	src/event_fingerprint.o \
 	src/dedup_keep.o \
+	src/state_codec.o \
 	src/funnel_state.o \
 	src/funnel.o \
 	src/retention.o \

@@ -49,6 +49,7 @@
 #include "funnel.h"
 #include "libpq/pqformat.h"
 #include "port/pg_bitutils.h"
+#include "state_codec.h"
 #include "utils/memutils.h"
 
 /* ------------------------------------------------------------------------
@@ -432,84 +433,175 @@ cq_funnel_window_usecs(const Interval *window, const char *what)
 
 /* ------------------------------------------------------------------------
  * External forms
+ *
+ * Parsing, validation and encoding live in state_codec.c (free of
+ * PostgreSQL, fuzzed by test/fuzz/fuzz_funnel_state.c); here they are
+ * called and a refusal becomes an error with the input's SQLSTATE (22P02
+ * for text, 22P03 for binary).
  * ------------------------------------------------------------------------
  */
 
-/*
- * Validation shared by text and binary input: every rule the funnel code
- * relies on, reported with the input's SQLSTATE (22P02 or 22P03).
- */
-static void
-check_header(int version, int64 nsteps, int64 count, int sqlstate)
-{
-	if (version != CQ_FUNNEL_STATE_VERSION)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("unsupported cq.funnel_state format version %d", version),
-				 errdetail("This build reads format version %d.", CQ_FUNNEL_STATE_VERSION),
-				 errhint("Produce the state with the same or an older release of conversion_quality.")));
-	if (nsteps < 1 || nsteps > CQ_FUNNEL_MAX_STEPS)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("invalid step count %lld in cq.funnel_state", (long long) nsteps),
-				 errdetail("A funnel has 1 to %d steps.", CQ_FUNNEL_MAX_STEPS),
-				 errhint("Pass a value produced by cq.funnel_events.")));
-	if (count < 0 || count > FUNNEL_MAX_EVENTS)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("invalid event count %lld in cq.funnel_state", (long long) count),
-				 errdetail("A state holds 0 to %d events.", FUNNEL_MAX_EVENTS),
-				 errhint("Pass a value produced by cq.funnel_events.")));
-}
+StaticAssertDecl(sizeof(FunnelEvent) == sizeof(CqFunnelEvent) &&
+				 offsetof(FunnelEvent, ts) == offsetof(CqFunnelEvent, ts) &&
+				 offsetof(FunnelEvent, mask) == offsetof(CqFunnelEvent, mask),
+				 "FunnelEvent and CqFunnelEvent differ");
+StaticAssertDecl(FUNNEL_MAX_EVENTS == CQ_FUNNEL_CODEC_MAX_EVENTS &&
+				 CQ_FUNNEL_STATE_VERSION == CQ_FUNNEL_CODEC_VERSION &&
+				 CQ_FUNNEL_MAX_STEPS == CQ_FUNNEL_CODEC_MAX_STEPS &&
+				 FUNNEL_ALL_MODES == CQ_FUNNEL_CODEC_ALL_MODES &&
+				 FUNNEL_STRICT_ORDER == CQ_FUNNEL_CODEC_STRICT_ORDER &&
+				 FUNNEL_ALLOW_REENTRY == CQ_FUNNEL_CODEC_ALLOW_REENTRY &&
+				 MIN_TIMESTAMP == CQ_CODEC_MIN_TIMESTAMP &&
+				 END_TIMESTAMP == CQ_CODEC_END_TIMESTAMP,
+				 "state_codec.h disagrees with funnel.h or timestamp.h");
 
 /*
- * A stored window_funnel window and mode must be what the parser accepts.
+ * Raise the error a decoder of the text form (input != NULL) or of the
+ * binary form reported.
  */
 static void
-check_params(int64 window, int64 mode, int sqlstate)
+funnel_codec_error(const CqCodecError *e, const char *input)
 {
-	if (window < 0 || mode < 0 || mode > FUNNEL_ALL_MODES)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("invalid window or mode in cq.funnel_state"),
-				 errdetail("The window must be a non-negative number of microseconds and the mode a set of known flags (0 to %d).",
-						   FUNNEL_ALL_MODES),
-				 errhint("Pass a value produced by this extension.")));
-	check_mode_flags((uint32) mode, sqlstate);
-}
+	int			sqlstate = input ? ERRCODE_INVALID_TEXT_REPRESENTATION :
+		ERRCODE_INVALID_BINARY_REPRESENTATION;
 
-/*
- * Event i of a state being read: a valid time, no step beyond nsteps, and
- * canonical order after event i-1.
- */
-static void
-check_event(const FunnelState *st, int32 i, int sqlstate)
-{
-	const FunnelEvent *ev = &st->events[i];
-
-	if (!(TIMESTAMP_NOT_FINITE(ev->ts) || IS_VALID_TIMESTAMP(ev->ts)))
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("event %d of cq.funnel_state has an invalid time", i + 1),
-				 errdetail("Times are microseconds since 2000-01-01 within timestamptz's range."),
-				 errhint("Pass a value produced by cq.funnel_events.")));
-	if (st->nsteps < 32 && (ev->mask >> st->nsteps) != 0)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("event %d of cq.funnel_state names a step beyond step %d", i + 1, st->nsteps),
-				 errdetail("Bit k-1 of an event's mask stands for step k."),
-				 errhint("Pass a value produced by cq.funnel_events.")));
-	if (i > 0)
+	switch (e->code)
 	{
-		int			c = event_cmp(&st->events[i - 1], ev);
-
-		if (c > 0 || (c == 0 && ev->mask == 0))
+		case CQ_FUNNEL_EXPECTED_INT:
 			ereport(ERROR,
 					(errcode(sqlstate),
-					 errmsg("events of cq.funnel_state are not in canonical order at event %d", i + 1),
+					 errmsg("invalid input syntax for type cq.funnel_state: \"%s\"", input),
+					 errdetail("Expected %s.", e->detail),
+					 errhint("Use the text produced by cq.funnel_state's output function.")));
+			break;
+		case CQ_FUNNEL_EXPECTED_LIT:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid input syntax for type cq.funnel_state: \"%s\"", input),
+					 errdetail("Expected \"%s\".", e->detail),
+					 errhint("Use the text produced by cq.funnel_state's output function.")));
+			break;
+		case CQ_CODEC_VERSION:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("unsupported cq.funnel_state format version %d", (int) e->a),
+					 errdetail("This build reads format version %d.", CQ_FUNNEL_STATE_VERSION),
+					 errhint("Produce the state with the same or an older release of conversion_quality.")));
+			break;
+		case CQ_FUNNEL_STEPS:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid step count %lld in cq.funnel_state", (long long) e->a),
+					 errdetail("A funnel has 1 to %d steps.", CQ_FUNNEL_MAX_STEPS),
+					 errhint("Pass a value produced by cq.funnel_events.")));
+			break;
+		case CQ_FUNNEL_COUNT:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid event count %lld in cq.funnel_state", (long long) e->a),
+					 errdetail("A state holds 0 to %d events.", FUNNEL_MAX_EVENTS),
+					 errhint("Pass a value produced by cq.funnel_events.")));
+			break;
+		case CQ_FUNNEL_PARAMS:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid window or mode in cq.funnel_state"),
+					 errdetail("The window must be a non-negative number of microseconds and the mode a set of known flags (0 to %d).",
+							   FUNNEL_ALL_MODES),
+					 errhint("Pass a value produced by this extension.")));
+			break;
+		case CQ_FUNNEL_REENTRY:
+			check_mode_flags(FUNNEL_ALLOW_REENTRY, sqlstate);
+			break;
+		case CQ_FUNNEL_FEWER:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("cq.funnel_state announces %lld events but has fewer", (long long) e->a),
+					 errdetail("The event count must equal the number of events listed."),
+					 errhint("Use the text produced by cq.funnel_state's output function.")));
+			break;
+		case CQ_FUNNEL_EVENT_TIME:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("event %d of cq.funnel_state has an invalid time", (int) e->a),
+					 errdetail("Times are microseconds since 2000-01-01 within timestamptz's range."),
+					 errhint("Pass a value produced by cq.funnel_events.")));
+			break;
+		case CQ_FUNNEL_EVENT_STEP:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("event %d of cq.funnel_state names a step beyond step %d", (int) e->a, (int) e->b),
+					 errdetail("Bit k-1 of an event's mask stands for step k."),
+					 errhint("Pass a value produced by cq.funnel_events.")));
+			break;
+		case CQ_FUNNEL_EVENT_ORDER:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("events of cq.funnel_state are not in canonical order at event %d", (int) e->a),
 					 errdetail("Events are sorted by time, then by mask, and a row satisfying no step appears once per time."),
 					 errhint("Pass a value produced by cq.funnel_events.")));
+			break;
+		case CQ_FUNNEL_TRAILING:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid input syntax for type cq.funnel_state: \"%s\"", input),
+					 errdetail("Unexpected text after the last of %lld events.", (long long) e->a),
+					 errhint("Use the text produced by cq.funnel_state's output function.")));
+			break;
+		case CQ_FUNNEL_TRUNCATED:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("binary cq.funnel_state is truncated"),
+					 errdetail("%d more bytes were expected, %d are left.", (int) e->a, (int) e->b),
+					 errhint("Pass a value produced by cq.funnel_state's send function.")));
+			break;
+		case CQ_FUNNEL_PARAM_FLAG:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid parameter flag %d in binary cq.funnel_state", (int) e->a),
+					 errdetail("The flag is 0 or 1."),
+					 errhint("Pass a value produced by cq.funnel_state's send function.")));
+			break;
+		case CQ_FUNNEL_EVENT_BYTES:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("binary cq.funnel_state announces %d events but carries %d bytes of events",
+							(int) e->a, (int) e->b),
+					 errdetail("Each event takes 12 bytes."),
+					 errhint("Pass a value produced by cq.funnel_state's send function.")));
+			break;
+		default:
+			break;
 	}
+	elog(ERROR, "unexpected cq.funnel_state decoder status %d", (int) e->code);
+}
+
+/* The codec's header of a state */
+static void
+funnel_codec_header(const FunnelState *st, CqFunnelHeader *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = st->version;
+	h->nsteps = st->nsteps;
+	h->has_params = (st->flags & FUNNEL_HAS_PARAMS) != 0;
+	h->window = st->window;
+	h->mode = st->mode;
+	h->count = st->nevents;
+}
+
+/* A new state for a decoded header, with room for its events */
+static FunnelState *
+funnel_state_for_header(const CqFunnelHeader *h)
+{
+	FunnelState *st = cq_funnel_state_new(h->nsteps, h->count, CurrentMemoryContext);
+
+	if (h->has_params)
+	{
+		st->flags |= FUNNEL_HAS_PARAMS;
+		st->window = h->window;
+		st->mode = h->mode;
+	}
+	return st;
 }
 
 /*
@@ -520,89 +612,15 @@ check_event(const FunnelState *st, int32 i, int sqlstate)
 char *
 cq_funnel_state_to_text(const FunnelState *st)
 {
-	StringInfoData buf;
-	int32		i;
+	CqFunnelHeader h;
+	char	   *out;
 
 	if (!(st->flags & FUNNEL_SORTED))
 		st = cq_funnel_state_compact(st);
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d steps=%d params=", CQ_FUNNEL_STATE_VERSION, st->nsteps);
-	if (st->flags & FUNNEL_HAS_PARAMS)
-		appendStringInfo(&buf, INT64_FORMAT "/%u", st->window, st->mode);
-	else
-		appendStringInfoChar(&buf, '-');
-	appendStringInfo(&buf, " events=%d", st->nevents);
-	for (i = 0; i < st->nevents; i++)
-		appendStringInfo(&buf, "%c" INT64_FORMAT ":%u", i == 0 ? ' ' : ',',
-						 st->events[i].ts, st->events[i].mask);
-	return buf.data;
-}
-
-/*
- * Read a decimal integer in [min, max] at *p, in canonical form (what
- * the output function writes), and advance *p past it.
- */
-static int64
-read_int(const char **p, int64 min, int64 max, const char *what, const char *input)
-{
-	const char *s = *p;
-	bool		neg = false;
-	bool		bad = false;
-	uint64		v = 0;
-	int64		value = 0;
-	int			digits = 0;
-
-	if (*s == '-')
-	{
-		neg = true;
-		s++;
-	}
-	while (*s >= '0' && *s <= '9')
-	{
-		uint64		d = (uint64) (*s - '0');
-
-		if (v > (PG_UINT64_MAX - d) / 10)
-			bad = true;
-		else
-			v = v * 10 + d;
-		s++;
-		digits++;
-	}
-	/* canonical digits only: no leading zeros, no "-0" */
-	if (digits > 1 && (*p)[neg ? 1 : 0] == '0')
-		bad = true;
-	if (neg && v == 0)
-		bad = true;
-	if (digits == 0 || bad || v > (uint64) PG_INT64_MAX + (neg ? 1 : 0))
-		bad = true;
-	else
-		value = neg ? (int64) (0 - v) : (int64) v;
-	if (bad || value < min || value > max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type cq.funnel_state: \"%s\"", input),
-				 errdetail("Expected %s.", what),
-				 errhint("Use the text produced by cq.funnel_state's output function.")));
-	*p = s;
-	return value;
-}
-
-/*
- * Expect the literal lit at *p, advance past it.
- */
-static void
-read_lit(const char **p, const char *lit, const char *input)
-{
-	size_t		n = strlen(lit);
-
-	if (strncmp(*p, lit, n) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type cq.funnel_state: \"%s\"", input),
-				 errdetail("Expected \"%s\".", lit),
-				 errhint("Use the text produced by cq.funnel_state's output function.")));
-	*p += n;
+	funnel_codec_header(st, &h);
+	out = palloc(cq_funnel_text_size(&h));
+	cq_funnel_to_text(&h, (const CqFunnelEvent *) st->events, out);
+	return out;
 }
 
 /*
@@ -612,66 +630,17 @@ read_lit(const char **p, const char *lit, const char *input)
 FunnelState *
 cq_funnel_state_from_text(const char *input)
 {
-	const char *p = input;
-	int64		version,
-				nsteps,
-				count,
-				window = 0,
-				mode = 0;
-	bool		has_params = false;
+	CqFunnelHeader h;
+	CqCodecError e;
+	size_t		pos;
 	FunnelState *st;
-	int32		i;
 
-	read_lit(&p, "v", input);
-	version = read_int(&p, 0, 255, "a format version", input);
-	read_lit(&p, " steps=", input);
-	nsteps = read_int(&p, 0, 255, "a step count", input);
-	read_lit(&p, " params=", input);
-	if (*p == '-')
-		p++;
-	else
-	{
-		has_params = true;
-		window = read_int(&p, PG_INT64_MIN, PG_INT64_MAX, "a window in microseconds", input);
-		read_lit(&p, "/", input);
-		mode = read_int(&p, 0, PG_UINT32_MAX, "a mode", input);
-	}
-	read_lit(&p, " events=", input);
-	count = read_int(&p, 0, PG_INT32_MAX, "an event count", input);
-	check_header((int) version, nsteps, count, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	if (has_params)
-		check_params(window, mode, ERRCODE_INVALID_TEXT_REPRESENTATION);
-
-	/* at most strlen/4 events can follow: bound the allocation by the input */
-	if (count > (int64) (strlen(p) / 4 + 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("cq.funnel_state announces %lld events but has fewer", (long long) count),
-				 errdetail("The event count must equal the number of events listed."),
-				 errhint("Use the text produced by cq.funnel_state's output function.")));
-
-	st = cq_funnel_state_new((int) nsteps, (int32) count, CurrentMemoryContext);
-	if (has_params)
-	{
-		st->flags |= FUNNEL_HAS_PARAMS;
-		st->window = window;
-		st->mode = (uint32) mode;
-	}
-	for (i = 0; i < count; i++)
-	{
-		read_lit(&p, i == 0 ? " " : ",", input);
-		st->events[i].ts = read_int(&p, PG_INT64_MIN, PG_INT64_MAX, "an event time", input);
-		read_lit(&p, ":", input);
-		st->events[i].mask = (uint32) read_int(&p, 0, PG_UINT32_MAX, "an event mask", input);
-		check_event(st, i, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	}
-	st->nevents = (int32) count;
-	if (*p != '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type cq.funnel_state: \"%s\"", input),
-				 errdetail("Unexpected text after the last of %lld events.", (long long) count),
-				 errhint("Use the text produced by cq.funnel_state's output function.")));
+	if (!cq_funnel_text_header(input, &h, &pos, &e))
+		funnel_codec_error(&e, input);
+	st = funnel_state_for_header(&h);
+	if (!cq_funnel_text_events(input, pos, &h, (CqFunnelEvent *) st->events, &e))
+		funnel_codec_error(&e, input);
+	st->nevents = h.count;
 	return st;
 }
 
@@ -681,39 +650,18 @@ cq_funnel_state_from_text(const char *input)
 void
 cq_funnel_state_send(StringInfo buf, const FunnelState *st)
 {
-	int32		i;
+	CqFunnelHeader h;
+	size_t		len;
 
 	if (!(st->flags & FUNNEL_SORTED))
 		st = cq_funnel_state_compact(st);
-	pq_sendbyte(buf, CQ_FUNNEL_STATE_VERSION);
-	pq_sendbyte(buf, st->nsteps);
-	pq_sendbyte(buf, (st->flags & FUNNEL_HAS_PARAMS) ? 1 : 0);
-	if (st->flags & FUNNEL_HAS_PARAMS)
-	{
-		pq_sendint64(buf, st->window);
-		pq_sendint32(buf, st->mode);
-	}
-	pq_sendint32(buf, st->nevents);
-	for (i = 0; i < st->nevents; i++)
-	{
-		pq_sendint64(buf, st->events[i].ts);
-		pq_sendint32(buf, st->events[i].mask);
-	}
-}
-
-/*
- * Fail with 22P03 (not the protocol error pq_getmsg* raises) when fewer
- * than n bytes are left.
- */
-static void
-recv_need(StringInfo buf, int n)
-{
-	if (buf->len - buf->cursor < n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("binary cq.funnel_state is truncated"),
-				 errdetail("%d more bytes were expected, %d are left.", n, buf->len - buf->cursor),
-				 errhint("Pass a value produced by cq.funnel_state's send function.")));
+	funnel_codec_header(st, &h);
+	len = cq_funnel_binary_size(&h);
+	enlargeStringInfo(buf, (int) len);
+	cq_funnel_to_binary(&h, (const CqFunnelEvent *) st->events,
+						(uint8 *) buf->data + buf->len);
+	buf->len += (int) len;
+	buf->data[buf->len] = '\0';
 }
 
 /*
@@ -724,59 +672,20 @@ recv_need(StringInfo buf, int n)
 FunnelState *
 cq_funnel_state_recv(StringInfo buf)
 {
-	int			version,
-				nsteps,
-				has_params;
-	int64		window = 0;
-	int64		mode = 0;
-	int32		count;
+	const uint8 *data = (const uint8 *) buf->data + buf->cursor;
+	size_t		len = (size_t) (buf->len - buf->cursor);
+	CqFunnelHeader h;
+	CqCodecError e;
+	size_t		pos;
 	FunnelState *st;
-	int32		i;
 
-	recv_need(buf, 3);
-	version = pq_getmsgbyte(buf);
-	nsteps = pq_getmsgbyte(buf);
-	has_params = pq_getmsgbyte(buf);
-	if (has_params != 0 && has_params != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid parameter flag %d in binary cq.funnel_state", has_params),
-				 errdetail("The flag is 0 or 1."),
-				 errhint("Pass a value produced by cq.funnel_state's send function.")));
-	if (has_params)
-	{
-		recv_need(buf, 12);
-		window = pq_getmsgint64(buf);
-		mode = (uint32) pq_getmsgint(buf, 4);
-	}
-	recv_need(buf, 4);
-	count = (int32) pq_getmsgint(buf, 4);
-	check_header(version, nsteps, count, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	if (has_params)
-		check_params(window, mode, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	if ((int64) count * 12 != (int64) (buf->len - buf->cursor))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("binary cq.funnel_state announces %d events but carries %d bytes of events",
-						count, buf->len - buf->cursor),
-				 errdetail("Each event takes 12 bytes."),
-				 errhint("Pass a value produced by cq.funnel_state's send function.")));
-
-	st = cq_funnel_state_new(nsteps, count, CurrentMemoryContext);
-	if (has_params)
-	{
-		st->flags |= FUNNEL_HAS_PARAMS;
-		st->window = window;
-		st->mode = (uint32) mode;
-	}
-	for (i = 0; i < count; i++)
-	{
-		st->events[i].ts = pq_getmsgint64(buf);
-		st->events[i].mask = (uint32) pq_getmsgint(buf, 4);
-		check_event(st, i, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	}
-	st->nevents = count;
-	pq_getmsgend(buf);
+	if (!cq_funnel_binary_header(data, len, &h, &pos, &e))
+		funnel_codec_error(&e, NULL);
+	st = funnel_state_for_header(&h);
+	if (!cq_funnel_binary_events(data, len, pos, &h, (CqFunnelEvent *) st->events, &e))
+		funnel_codec_error(&e, NULL);
+	st->nevents = h.count;
+	buf->cursor = buf->len;
 	return st;
 }
 

@@ -33,6 +33,7 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "signal_quality.h"
+#include "state_codec.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
@@ -60,6 +61,12 @@ typedef struct RankSample
 #define RANK_CAPACITY(s)	((int64) ((VARSIZE(s) - RANK_HEADER) / sizeof(RankPair)))
 #define RANK_MAX_PAIRS		((int64) ((MaxAllocSize - RANK_HEADER) / sizeof(RankPair)))
 #define RANK_INITIAL		64
+
+StaticAssertDecl(sizeof(RankPair) == sizeof(CqRankPair) &&
+				 offsetof(RankPair, y) == offsetof(CqRankPair, y) &&
+				 RANK_MAX_PAIRS == CQ_RANK_CODEC_MAX_PAIRS &&
+				 CQ_RANK_FORMAT_VERSION == CQ_RANK_CODEC_VERSION,
+				 "RankPair and CqRankPair differ");
 
 #define DatumGetRankSampleP(X)	((RankSample *) PG_DETOAST_DATUM(X))
 #define PG_GETARG_RANKSAMPLE_P(n)	DatumGetRankSampleP(PG_GETARG_DATUM(n))
@@ -118,23 +125,57 @@ rank_sample_reserve(RankSample *s, int64 extra, bool in_agg)
 }
 
 /*
- * Check a sample read from outside: version, count within the allocation,
- * no NaN.  errcode_value says whether the text or binary form was read.
+ * Turn a refusal of the decoders of state_codec.c into the error; str is
+ * the text read, or NULL for the binary form.
  */
 static void
-CheckRankSample(const RankSample *s, int errcode_value)
+rank_codec_error(const CqCodecError *e, const char *str)
 {
-	int64		i;
+	int			errcode_value = str ? ERRCODE_INVALID_TEXT_REPRESENTATION :
+		ERRCODE_INVALID_BINARY_REPRESENTATION;
 
-	for (i = 0; i < s->count; i++)
-	{
-		if (isnan(s->pairs[i].x) || isnan(s->pairs[i].y))
-			ereport(ERROR,
-					(errcode(errcode_value),
-					 errmsg("invalid cq.rank_sample value"),
-					 errdetail("Pair " INT64_FORMAT " contains NaN.", i + 1),
-					 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
-	}
+	if (e->code == CQ_CODEC_INVALID)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("invalid cq.rank_sample value"),
+				 errdetail("Pair " INT64_FORMAT " contains NaN.", (int64) e->a),
+				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
+	if (e->code == CQ_CODEC_VERSION && str != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported cq.rank_sample format version in \"%.60s\"", str),
+				 errdetail("This version of conversion_quality reads format version %d.",
+						   CQ_RANK_FORMAT_VERSION),
+				 errhint("Upgrade the extension where the value is read.")));
+	if (e->code == CQ_CODEC_SYNTAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type cq.rank_sample: \"%.60s%s\"",
+						str, strlen(str) > 60 ? "..." : ""),
+				 errdetail("%s", e->detail),
+				 errhint("The form is v1:<count>:x,y;x,y;... with exactly <count> pairs.")));
+	if (e->code == CQ_CODEC_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported cq.rank_sample format version %d", (int) e->a),
+				 errdetail("This version of conversion_quality reads format version %d.",
+						   CQ_RANK_FORMAT_VERSION),
+				 errhint("Upgrade the extension where the value is read.")));
+	if (e->code == CQ_CODEC_TRUNCATED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary cq.rank_sample value"),
+				 errdetail("The value has %d bytes; the version and the pair count take %d.",
+						   (int) e->b, (int) e->a),
+				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
+	if (e->code == CQ_CODEC_LENGTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary cq.rank_sample value"),
+				 errdetail("The pair count " INT64_FORMAT " does not match the %d bytes that follow it.",
+						   (int64) e->a, (int) e->b),
+				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
+	elog(ERROR, "unexpected cq.rank_sample decoder status %d", (int) e->code);
 }
 
 /*
@@ -151,121 +192,28 @@ CheckRankValue(float8 v, const char *what)
 				 errhint("Filter the rows, for example WHERE %s <> 'NaN'.", what)));
 }
 
-/* Raise the text-input error for str */
-static void
-rank_syntax_error(const char *str, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type cq.rank_sample: \"%.60s%s\"",
-					str, strlen(str) > 60 ? "..." : ""),
-			 errdetail("%s", detail),
-			 errhint("The form is v1:<count>:x,y;x,y;... with exactly <count> pairs.")));
-}
-
-/* Read one float8 (shortest form, or Infinity / -Infinity) at *p */
-static double
-rank_read_double(const char **p, const char *str)
-{
-	char	   *end;
-	double		v;
-
-	if (strncmp(*p, "Infinity", 8) == 0)
-	{
-		*p += 8;
-		return get_float8_infinity();
-	}
-	if (strncmp(*p, "-Infinity", 9) == 0)
-	{
-		*p += 9;
-		return -get_float8_infinity();
-	}
-	if (**p == '\0' || **p == ',' || **p == ';' || isspace((unsigned char) **p) ||
-		**p == 'n' || **p == 'N' || **p == 'i' || **p == 'I')
-		rank_syntax_error(str, "A value is missing or not a number.");
-	errno = 0;
-	v = strtod(*p, &end);
-	if (end == *p || (errno != 0 && v != 0.0) || !isfinite(v))
-		rank_syntax_error(str, "A value is not a number.");
-	*p = end;
-	return v;
-}
-
-/* Append a double: shortest exact form, infinities spelt out */
-static void
-rank_append_double(StringInfo buf, double v)
-{
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	if (isinf(v))
-	{
-		appendStringInfoString(buf, v > 0 ? "Infinity" : "-Infinity");
-		return;
-	}
-	double_to_shortest_decimal_buf(v, tmp);
-	appendStringInfoString(buf, tmp);
-}
-
 /*
  * rank_sample_in(cstring) returns cq.rank_sample
- *		Reads v1:<count>:x,y;...; the count comes first so the reader can
- *		allocate once, and is checked against the pairs that follow.
+ *		Reads v1:<count>:x,y;... (state_codec.c); the count comes first so
+ *		the reader can allocate once, and is checked against the pairs that
+ *		follow.
  */
 PG_FUNCTION_INFO_V1(rank_sample_in);
 Datum
 rank_sample_in(PG_FUNCTION_ARGS)
 {
 	const char *str = PG_GETARG_CSTRING(0);
-	const char *p = str;
-	char	   *end;
-	long long	count;
+	CqCodecError e;
+	int64		count;
+	size_t		pos;
 	RankSample *s;
-	int64		i;
 
-	if (strncmp(p, "v1:", 3) != 0)
-	{
-		if (p[0] == 'v' && p[1] >= '0' && p[1] <= '9')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("unsupported cq.rank_sample format version in \"%.60s\"", str),
-					 errdetail("This version of conversion_quality reads format version %d.",
-							   CQ_RANK_FORMAT_VERSION),
-					 errhint("Upgrade the extension where the value is read.")));
-		rank_syntax_error(str, "The value must start with the format version \"v1:\".");
-	}
-	p += 3;
-	if (!(*p >= '0' && *p <= '9'))
-		rank_syntax_error(str, "The pair count is missing.");
-	errno = 0;
-	count = strtoll(p, &end, 10);
-	if (errno != 0 || count < 0 || count > RANK_MAX_PAIRS)
-		rank_syntax_error(str, "The pair count is out of range.");
-	/* each pair takes at least 4 characters: bound the count by the input */
-	if (count > (long long) strlen(str) / 4 + 1)
-		rank_syntax_error(str, "The pair count exceeds the pairs given.");
-	p = end;
-	if (*p != ':')
-		rank_syntax_error(str, "A colon must follow the pair count.");
-	p++;
+	if (!cq_rank_text_header(str, &count, &pos, &e))
+		rank_codec_error(&e, str);
 	s = rank_sample_alloc(CurrentMemoryContext, Max(count, 1));
-	for (i = 0; i < count; i++)
-	{
-		if (i > 0)
-		{
-			if (*p != ';')
-				rank_syntax_error(str, "Fewer pairs than the count, or a misplaced separator.");
-			p++;
-		}
-		s->pairs[i].x = rank_read_double(&p, str);
-		if (*p != ',')
-			rank_syntax_error(str, "A pair must be two values separated by a comma.");
-		p++;
-		s->pairs[i].y = rank_read_double(&p, str);
-	}
-	if (*p != '\0')
-		rank_syntax_error(str, "More pairs than the count, or unexpected characters at the end.");
+	if (!cq_rank_text_pairs(str, pos, count, (CqRankPair *) s->pairs, &e))
+		rank_codec_error(&e, str);
 	s->count = count;
-	CheckRankSample(s, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_POINTER(s);
 }
 
@@ -277,20 +225,10 @@ Datum
 rank_sample_out(PG_FUNCTION_ARGS)
 {
 	RankSample *s = PG_GETARG_RANKSAMPLE_P(0);
-	StringInfoData buf;
-	int64		i;
+	char	   *out = palloc(cq_rank_text_size(s->count));
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d:" INT64_FORMAT ":", CQ_RANK_FORMAT_VERSION, s->count);
-	for (i = 0; i < s->count; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&buf, ';');
-		rank_append_double(&buf, s->pairs[i].x);
-		appendStringInfoChar(&buf, ',');
-		rank_append_double(&buf, s->pairs[i].y);
-	}
-	PG_RETURN_CSTRING(buf.data);
+	cq_rank_to_text((const CqRankPair *) s->pairs, s->count, out);
+	PG_RETURN_CSTRING(out);
 }
 
 /*
@@ -301,18 +239,12 @@ Datum
 rank_sample_send(PG_FUNCTION_ARGS)
 {
 	RankSample *s = PG_GETARG_RANKSAMPLE_P(0);
-	StringInfoData buf;
-	int64		i;
+	size_t		len = cq_rank_binary_size(s->count);
+	bytea	   *result = palloc(VARHDRSZ + len);
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, CQ_RANK_FORMAT_VERSION);
-	pq_sendint64(&buf, s->count);
-	for (i = 0; i < s->count; i++)
-	{
-		pq_sendfloat8(&buf, s->pairs[i].x);
-		pq_sendfloat8(&buf, s->pairs[i].y);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	SET_VARSIZE(result, VARHDRSZ + len);
+	cq_rank_to_binary((const CqRankPair *) s->pairs, s->count, (uint8 *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /*
@@ -324,37 +256,19 @@ Datum
 rank_sample_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			version;
+	const uint8 *data = (const uint8 *) buf->data + buf->cursor;
+	size_t		len = (size_t) (buf->len - buf->cursor);
+	CqCodecError e;
 	int64		count;
 	RankSample *s;
-	int64		i;
 
-	version = pq_getmsgbyte(buf);
-	if (version != CQ_RANK_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported cq.rank_sample format version %d", version),
-				 errdetail("This version of conversion_quality reads format version %d.",
-						   CQ_RANK_FORMAT_VERSION),
-				 errhint("Upgrade the extension where the value is read.")));
-	count = pq_getmsgint64(buf);
-	if (count < 0 || count != (int64) (buf->len - buf->cursor) / 16 ||
-		(buf->len - buf->cursor) % 16 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary cq.rank_sample value"),
-				 errdetail("The pair count " INT64_FORMAT " does not match the %d bytes that follow it.",
-						   count, buf->len - buf->cursor),
-				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
+	if (!cq_rank_binary_header(data, len, &count, &e))
+		rank_codec_error(&e, NULL);
 	s = rank_sample_alloc(CurrentMemoryContext, Max(count, 1));
-	for (i = 0; i < count; i++)
-	{
-		s->pairs[i].x = pq_getmsgfloat8(buf);
-		s->pairs[i].y = pq_getmsgfloat8(buf);
-	}
-	pq_getmsgend(buf);
+	if (!cq_rank_binary_pairs(data, len, count, (CqRankPair *) s->pairs, &e))
+		rank_codec_error(&e, NULL);
 	s->count = count;
-	CheckRankSample(s, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	buf->cursor = buf->len;
 	PG_RETURN_POINTER(s);
 }
 

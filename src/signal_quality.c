@@ -37,6 +37,7 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "signal_quality.h"
+#include "state_codec.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -247,47 +248,55 @@ signal_overflow(void)
 }
 
 /*
- * Check the invariants of one group of a summary read from outside: counts
- * non-negative and consistent, moments finite, squared deviations
- * non-negative, an empty group all zero.  Returns an error detail, or NULL.
+ * Check a summary received as text or binary: the decoders of
+ * state_codec.c check every invariant (cq_signal_group_problem); this turns
+ * a refusal into the error, with errcode saying which form was read.
  */
-static const char *
-signal_group_problem(const SignalGroup *g)
-{
-	if (g->n < 0 || g->n > (PG_INT64_MAX / 4))
-		return "A row count is negative or too large.";
-	if (g->pos < 0 || g->pos > g->n)
-		return "The count of rows with a positive value is not between 0 and the row count.";
-	if (!isfinite(g->sx) || !isfinite(g->sxx) || !isfinite(g->lsx) || !isfinite(g->lsxx))
-		return "A moment is not finite.";
-	if (g->sxx < 0.0 || g->lsxx < 0.0)
-		return "A sum of squared deviations is negative.";
-	if (g->n == 0 && (g->sx != 0.0 || g->sxx != 0.0 || g->lsx != 0.0 || g->lsxx != 0.0))
-		return "An empty group has non-zero moments.";
-	if (g->n == 1 && (g->sxx != 0.0 || g->lsxx != 0.0))
-		return "A group of one row has non-zero squared deviations.";
-	return NULL;
-}
+StaticAssertDecl(sizeof(EventSignal) == sizeof(CqSignal) &&
+				 offsetof(EventSignal, g[1].n) == offsetof(CqSignal, g[1].n) &&
+				 offsetof(SignalGroup, pos) == offsetof(CqSignalGroup, pos) &&
+				 offsetof(SignalGroup, sx) == offsetof(CqSignalGroup, sx) &&
+				 offsetof(SignalGroup, lsxx) == offsetof(CqSignalGroup, lsxx) &&
+				 CQ_SIGNAL_FORMAT_VERSION == CQ_SIGNAL_CODEC_VERSION,
+				 "EventSignal and CqSignal differ");
 
-/*
- * Check a summary received as text or binary; errcode says which.
- */
 static void
-CheckEventSignal(const EventSignal *s, int errcode_value)
+event_signal_codec_error(const CqCodecError *e, const char *str, int errcode_value)
 {
-	int			i;
-
-	for (i = 0; i < 2; i++)
-	{
-		const char *problem = signal_group_problem(&s->g[i]);
-
-		if (problem)
-			ereport(ERROR,
-					(errcode(errcode_value),
-					 errmsg("invalid cq.event_signal value"),
-					 errdetail("%s", problem),
-					 errhint("Use a value produced by cq.event_signal or cq.signal_rollup.")));
-	}
+	if (e->code == CQ_CODEC_INVALID)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("invalid cq.event_signal value"),
+				 errdetail("%s", e->detail),
+				 errhint("Use a value produced by cq.event_signal or cq.signal_rollup.")));
+	if (e->code == CQ_CODEC_VERSION && str != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported cq.event_signal format version in \"%s\"", str),
+				 errdetail("This version of conversion_quality reads format version %d.",
+						   CQ_SIGNAL_FORMAT_VERSION),
+				 errhint("Upgrade the extension where the value is read.")));
+	if (e->code == CQ_CODEC_SYNTAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type cq.event_signal: \"%s\"", str),
+				 errdetail("%s", e->detail),
+				 errhint("The form is v1:n,pos,sx,sxx,lsx,lsxx;n,pos,sx,sxx,lsx,lsxx (rows without the event, then with it).")));
+	if (e->code == CQ_CODEC_LENGTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary cq.event_signal value"),
+				 errdetail("The value has %d bytes; format version %d has 97.",
+						   (int) e->a, CQ_SIGNAL_FORMAT_VERSION),
+				 errhint("Use a value produced by cq.event_signal or cq.signal_rollup.")));
+	if (e->code == CQ_CODEC_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported cq.event_signal format version %d", (int) e->a),
+				 errdetail("This version of conversion_quality reads format version %d.",
+						   CQ_SIGNAL_FORMAT_VERSION),
+				 errhint("Upgrade the extension where the value is read.")));
+	elog(ERROR, "unexpected cq.event_signal decoder status %d", (int) e->code);
 }
 
 /*
@@ -372,119 +381,21 @@ cq_event_signal_add(EventSignal *s, bool has_event, double value)
 	signal_group_add(&s->g[has_event ? 1 : 0], value);
 }
 
-/* Append a double in its shortest exact form */
-static void
-append_double(StringInfo buf, double v)
-{
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	double_to_shortest_decimal_buf(v, tmp);
-	appendStringInfoString(buf, tmp);
-}
-
-/*
- * Raise the text-input error for str with a detail.
- */
-static void
-signal_syntax_error(const char *str, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type cq.event_signal: \"%s\"", str),
-			 errdetail("%s", detail),
-			 errhint("The form is v1:n,pos,sx,sxx,lsx,lsxx;n,pos,sx,sxx,lsx,lsxx (rows without the event, then with it).")));
-}
-
-/* Read a signed 64-bit integer at *p, advancing *p */
-static int64
-read_int64(const char **p, const char *str)
-{
-	char	   *end;
-	long long	v;
-
-	if (!(**p == '-' || (**p >= '0' && **p <= '9')))
-		signal_syntax_error(str, "A count is missing.");
-	errno = 0;
-	v = strtoll(*p, &end, 10);
-	if (errno != 0 || end == *p)
-		signal_syntax_error(str, "A count is not a valid 64-bit integer.");
-	*p = end;
-	return (int64) v;
-}
-
-/* Read a finite double at *p, advancing *p */
-static double
-read_double(const char **p, const char *str)
-{
-	char	   *end;
-	double		v;
-
-	if (**p == '\0' || **p == ',' || **p == ';' || isspace((unsigned char) **p))
-		signal_syntax_error(str, "A moment is missing.");
-	errno = 0;
-	v = strtod(*p, &end);
-	if (end == *p || (errno != 0 && v != 0.0) || !isfinite(v))
-		signal_syntax_error(str, "A moment is not a finite number.");
-	*p = end;
-	return v;
-}
-
-/* Expect the character c at *p */
-static void
-expect_char(const char **p, char c, const char *str)
-{
-	if (**p != c)
-		signal_syntax_error(str, "A separator is missing or misplaced.");
-	(*p)++;
-}
-
 /*
  * event_signal_in(cstring) returns cq.event_signal
- *		Reads the versioned text form; everything is checked, nothing may
- *		follow.
+ *		Reads the versioned text form (state_codec.c); everything is
+ *		checked, nothing may follow.
  */
 PG_FUNCTION_INFO_V1(event_signal_in);
 Datum
 event_signal_in(PG_FUNCTION_ARGS)
 {
 	const char *str = PG_GETARG_CSTRING(0);
-	const char *p = str;
 	EventSignal *s = palloc0(sizeof(EventSignal));
-	int			i;
+	CqCodecError e;
 
-	if (strncmp(p, "v1:", 3) != 0)
-	{
-		if (p[0] == 'v' && p[1] >= '0' && p[1] <= '9')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("unsupported cq.event_signal format version in \"%s\"", str),
-					 errdetail("This version of conversion_quality reads format version %d.",
-							   CQ_SIGNAL_FORMAT_VERSION),
-					 errhint("Upgrade the extension where the value is read.")));
-		signal_syntax_error(str, "The value must start with the format version \"v1:\".");
-	}
-	p += 3;
-	for (i = 0; i < 2; i++)
-	{
-		SignalGroup *g = &s->g[i];
-
-		if (i == 1)
-			expect_char(&p, ';', str);
-		g->n = read_int64(&p, str);
-		expect_char(&p, ',', str);
-		g->pos = read_int64(&p, str);
-		expect_char(&p, ',', str);
-		g->sx = read_double(&p, str);
-		expect_char(&p, ',', str);
-		g->sxx = read_double(&p, str);
-		expect_char(&p, ',', str);
-		g->lsx = read_double(&p, str);
-		expect_char(&p, ',', str);
-		g->lsxx = read_double(&p, str);
-	}
-	if (*p != '\0')
-		signal_syntax_error(str, "Unexpected characters follow the value.");
-	CheckEventSignal(s, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	if (!cq_signal_from_text(str, (CqSignal *) s, &e))
+		event_signal_codec_error(&e, str, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_EVENTSIGNAL_P(s);
 }
 
@@ -498,27 +409,10 @@ Datum
 event_signal_out(PG_FUNCTION_ARGS)
 {
 	EventSignal *s = PG_GETARG_EVENTSIGNAL_P(0);
-	StringInfoData buf;
-	int			i;
+	char	   *out = palloc(CQ_SIGNAL_TEXT_MAX);
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d:", CQ_SIGNAL_FORMAT_VERSION);
-	for (i = 0; i < 2; i++)
-	{
-		SignalGroup *g = &s->g[i];
-
-		if (i == 1)
-			appendStringInfoChar(&buf, ';');
-		appendStringInfo(&buf, INT64_FORMAT "," INT64_FORMAT ",", g->n, g->pos);
-		append_double(&buf, g->sx);
-		appendStringInfoChar(&buf, ',');
-		append_double(&buf, g->sxx);
-		appendStringInfoChar(&buf, ',');
-		append_double(&buf, g->lsx);
-		appendStringInfoChar(&buf, ',');
-		append_double(&buf, g->lsxx);
-	}
-	PG_RETURN_CSTRING(buf.data);
+	cq_signal_to_text((const CqSignal *) s, out);
+	PG_RETURN_CSTRING(out);
 }
 
 /*
@@ -530,27 +424,17 @@ Datum
 event_signal_send(PG_FUNCTION_ARGS)
 {
 	EventSignal *s = PG_GETARG_EVENTSIGNAL_P(0);
-	StringInfoData buf;
-	int			i;
+	bytea	   *result = palloc(VARHDRSZ + CQ_SIGNAL_BINARY_SIZE);
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, CQ_SIGNAL_FORMAT_VERSION);
-	for (i = 0; i < 2; i++)
-	{
-		pq_sendint64(&buf, s->g[i].n);
-		pq_sendint64(&buf, s->g[i].pos);
-		pq_sendfloat8(&buf, s->g[i].sx);
-		pq_sendfloat8(&buf, s->g[i].sxx);
-		pq_sendfloat8(&buf, s->g[i].lsx);
-		pq_sendfloat8(&buf, s->g[i].lsxx);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	SET_VARSIZE(result, VARHDRSZ + CQ_SIGNAL_BINARY_SIZE);
+	cq_signal_to_binary((const CqSignal *) s, (uint8 *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /*
  * event_signal_recv(internal) returns cq.event_signal
- *		Reads the binary form; checks the version, the length (pq_getmsg*
- *		and pq_getmsgend reject short and long input) and the invariants.
+ *		Reads the binary form (state_codec.c): the length, the version and
+ *		the invariants are checked.
  */
 PG_FUNCTION_INFO_V1(event_signal_recv);
 Datum
@@ -558,35 +442,12 @@ event_signal_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	EventSignal *s = palloc0(sizeof(EventSignal));
-	int			version;
-	int			i;
+	CqCodecError e;
 
-	if (buf->len - buf->cursor != 1 + 2 * 6 * 8)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary cq.event_signal value"),
-				 errdetail("The value has %d bytes; format version %d has 97.",
-						   buf->len - buf->cursor, CQ_SIGNAL_FORMAT_VERSION),
-				 errhint("Use a value produced by cq.event_signal or cq.signal_rollup.")));
-	version = pq_getmsgbyte(buf);
-	if (version != CQ_SIGNAL_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported cq.event_signal format version %d", version),
-				 errdetail("This version of conversion_quality reads format version %d.",
-						   CQ_SIGNAL_FORMAT_VERSION),
-				 errhint("Upgrade the extension where the value is read.")));
-	for (i = 0; i < 2; i++)
-	{
-		s->g[i].n = pq_getmsgint64(buf);
-		s->g[i].pos = pq_getmsgint64(buf);
-		s->g[i].sx = pq_getmsgfloat8(buf);
-		s->g[i].sxx = pq_getmsgfloat8(buf);
-		s->g[i].lsx = pq_getmsgfloat8(buf);
-		s->g[i].lsxx = pq_getmsgfloat8(buf);
-	}
-	pq_getmsgend(buf);
-	CheckEventSignal(s, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	if (!cq_signal_from_binary((const uint8 *) buf->data + buf->cursor,
+							   (size_t) (buf->len - buf->cursor), (CqSignal *) s, &e))
+		event_signal_codec_error(&e, NULL, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	buf->cursor = buf->len;
 	PG_RETURN_EVENTSIGNAL_P(s);
 }
 
