@@ -61,6 +61,7 @@ REGRESS = \
 	rank_events \
 	signal_readme \
 	fuzz_regressions \
+	bad_input_matrix \
 	surface
 
 REGRESS_OPTS = --load-extension=conversion_quality
