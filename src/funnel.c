@@ -104,16 +104,36 @@ cached_mode(FunctionCallInfo fcinfo, FunnelArgCache *cache, text *mode)
 }
 
 /*
- * The data of a boolean array: one byte per element, unaligned.  (The
- * ARR_DATA_PTR macro trips -Wsign-compare in PostgreSQL 15's headers.)
+ * cq_bool_array_mask
+ *		The true elements of the first n elements of a one-dimensional
+ *		boolean array as a bit mask (element i -> bit i, n <= 32).  Returns
+ *		false, leaving *mask alone, when any of them is NULL.  The caller has
+ *		checked the element type, the dimensions and n.  Shared by the funnel
+ *		steps and retention's conditions.
  */
-static inline char *
-bool_array_data(ArrayType *arr)
+bool
+cq_bool_array_mask(ArrayType *arr, int n, uint32 *mask)
 {
-	int32		off = ARR_HASNULL(arr) ? arr->dataoffset :
-		(int32) ARR_OVERHEAD_NONULLS(ARR_NDIM(arr));
+	bits8	   *nulls = ARR_NULLBITMAP(arr);
+	bool	   *vals;
+	uint32		m = 0;
 
-	return (char *) arr + off;
+	if (nulls)
+		for (int i = 0; i < n; i++)
+			if (!(nulls[i / 8] & (1 << (i % 8))))
+				return false;
+
+	/*
+	 * Booleans are one byte each, unaligned, contiguous when there are no
+	 * NULLs.  (ARR_DATA_PTR trips -Wsign-compare in PostgreSQL 15's headers.)
+	 */
+	vals = (bool *) ((char *) arr + (ARR_HASNULL(arr) ? arr->dataoffset :
+									 (int32) ARR_OVERHEAD_NONULLS(ARR_NDIM(arr))));
+	for (int i = 0; i < n; i++)
+		if (vals[i])
+			m |= ((uint32) 1) << i;
+	*mask = m;
+	return true;
 }
 
 /*
@@ -124,10 +144,6 @@ static bool
 steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
 {
 	int			n;
-	bits8	   *nulls;
-	bool	   *vals;
-	uint32		m = 0;
-	int			i;
 
 	if (ARR_ELEMTYPE(arr) != BOOLOID)
 		elog(ERROR, "steps array has element type %u, not boolean", ARR_ELEMTYPE(arr));
@@ -145,19 +161,7 @@ steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
 				 errdetail("Each condition is one step of the funnel; a step set is kept in 32 bits."),
 				 errhint("Pass between 1 and %d boolean conditions.", CQ_FUNNEL_MAX_STEPS)));
 	*nsteps = n;
-
-	nulls = ARR_NULLBITMAP(arr);
-	if (nulls)
-		for (i = 0; i < n; i++)
-			if (!(nulls[i / 8] & (1 << (i % 8))))
-				return false;
-	/* booleans are one byte each, unaligned, contiguous when there are no NULLs */
-	vals = (bool *) bool_array_data(arr);
-	for (i = 0; i < n; i++)
-		if (vals[i])
-			m |= ((uint32) 1) << i;
-	*mask = m;
-	return true;
+	return cq_bool_array_mask(arr, n, mask);
 }
 
 /*

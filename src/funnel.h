@@ -29,6 +29,7 @@
 
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 
 /* Format version of cq.funnel_state (text, binary and on-disk forms) */
 #define CQ_FUNNEL_STATE_VERSION		1
@@ -130,6 +131,7 @@ extern void cq_funnel_state_send(StringInfo buf, const FunnelState *st);
 extern FunnelState *cq_funnel_state_recv(StringInfo buf);
 extern uint32 cq_funnel_parse_mode(const char *s, int len);
 extern int64 cq_funnel_window_usecs(const Interval *window, const char *what);
+extern bool cq_bool_array_mask(ArrayType *arr, int n, uint32 *mask);
 extern int	cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times);
 extern FunnelState *cq_funnel_report_add(FunnelState *st, const int64 *times, int level,
 										 MemoryContext grow_cxt);

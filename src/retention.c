@@ -22,25 +22,13 @@
 #include "catalog/pg_type.h"
 #include "conversion_quality.h"
 #include "fmgr.h"
+#include "funnel.h"
 #include "utils/array.h"
 
 #define RETENTION_MAX_CONDITIONS	32
 #define RETENTION_COUNT(s)			((int) (((uint64) (s) >> 32) & 0xff))
 #define RETENTION_MASK(s)			((uint32) ((uint64) (s) & 0xffffffff))
 #define RETENTION_MAKE(n, m)		((int64) (((uint64) (n) << 32) | (uint64) (m)))
-
-/*
- * The data of a boolean array: one byte per element, unaligned.  (The
- * ARR_DATA_PTR macro trips -Wsign-compare in PostgreSQL 15's headers.)
- */
-static inline char *
-bool_array_data(ArrayType *arr)
-{
-	int32		off = ARR_HASNULL(arr) ? arr->dataoffset :
-		(int32) ARR_OVERHEAD_NONULLS(ARR_NDIM(arr));
-
-	return (char *) arr + off;
-}
 
 /*
  * Check a state coming from outside the transition function (combine and
@@ -86,10 +74,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 	int64		s = PG_GETARG_INT64(0);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	int			n;
-	bits8	   *nulls;
-	bool	   *vals;
-	uint32		m = 0;
-	int			i;
+	uint32		m;
 
 	if (ARR_ELEMTYPE(arr) != BOOLOID)
 		elog(ERROR, "conditions array has element type %u, not boolean", ARR_ELEMTYPE(arr));
@@ -105,15 +90,8 @@ retention_transfn(PG_FUNCTION_ARGS)
 	CheckRetentionState(s);
 	CheckSameCount(RETENTION_COUNT(s), n);
 
-	nulls = ARR_NULLBITMAP(arr);
-	if (nulls)
-		for (i = 0; i < n; i++)
-			if (!(nulls[i / 8] & (1 << (i % 8))))
-				PG_RETURN_INT64(RETENTION_MAKE(n, RETENTION_MASK(s)));
-	vals = (bool *) bool_array_data(arr);
-	for (i = 0; i < n; i++)
-		if (vals[i])
-			m |= ((uint32) 1) << i;
+	if (!cq_bool_array_mask(arr, n, &m))
+		PG_RETURN_INT64(RETENTION_MAKE(n, RETENTION_MASK(s)));
 	PG_RETURN_INT64(RETENTION_MAKE(n, RETENTION_MASK(s) | m));
 }
 
