@@ -14,6 +14,16 @@
  * mask) with no spare room, which is also the canonical order the text and
  * binary forms use (funnel_state.c, "External forms").
  *
+ * A running aggregate state of at most 8 steps is "packed" (FUNNEL_PACKED):
+ * each row is one int64, ts * 256 + mask, whose order is the canonical
+ * (ts, mask) order.  That halves the memory of a hash aggregate over many
+ * users, so a user's first 12 rows fit the state's first 128-byte chunk
+ * with no regrowth.  A row whose time lies more than 2^55 us (about 1141
+ * years) from 2000-01-01 cannot be packed: the state is then widened to
+ * 16-byte events for good.  Every function that reads a state accepts
+ * both forms; final, output and send functions always hand out the wide
+ * canonical form, so packed states stay inside aggregates.
+ *
  * window_funnel() keeps its window and mode in the state (FUNNEL_HAS_PARAMS)
  * because its final function cannot see the aggregate's arguments;
  * funnel_events() states carry no parameters: accessors supply them.
@@ -48,6 +58,11 @@
 /* FunnelState.flags */
 #define FUNNEL_SORTED				0x01	/* events sorted by (ts, mask) */
 #define FUNNEL_HAS_PARAMS			0x02	/* window and mode are set */
+#define FUNNEL_PACKED				0x04	/* events are packed int64s (above) */
+
+/* Packing: at most 8 steps, |ts| below 2^55 */
+#define FUNNEL_PACK_MAX_STEPS		8
+#define FUNNEL_PACK_TS_LIMIT		(INT64CONST(1) << 55)
 
 /* One row: 16 bytes */
 typedef struct FunnelEvent
@@ -73,8 +88,16 @@ typedef struct FunnelState
 
 #define FUNNEL_STATE_HDRSZ			offsetof(FunnelState, events)
 #define FUNNEL_STATE_SIZE(n)		(FUNNEL_STATE_HDRSZ + (Size) (n) * sizeof(FunnelEvent))
-/* Events of a new aggregate state: fills a 128-byte chunk (see funnel_capacity_for) */
+#define FUNNEL_PACKED_SIZE(n)		(FUNNEL_STATE_HDRSZ + (Size) (n) * sizeof(int64))
+/* Bytes of a state with room for n events, packed or wide */
+#define FUNNEL_SIZE_AS(st, n)		(((st)->flags & FUNNEL_PACKED) ? \
+									 FUNNEL_PACKED_SIZE(n) : FUNNEL_STATE_SIZE(n))
+/* The packed events of a FUNNEL_PACKED state */
+#define FUNNEL_PACKED_EVENTS(st)	((int64 *) (st)->events)
+/* Events of a new wide aggregate state: fills a 128-byte chunk (see funnel_capacity_for) */
 #define FUNNEL_INITIAL_CAPACITY		((int32) ((128 - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
+/* Events of a new packed aggregate state: also one 128-byte chunk */
+#define FUNNEL_PACKED_INITIAL_CAPACITY ((int32) ((128 - FUNNEL_STATE_HDRSZ) / sizeof(int64)))
 /* Largest event count a state may hold (keeps the varlena under 1 GB) */
 #define FUNNEL_MAX_EVENTS			((int32) ((MaxAllocSize - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
 
@@ -117,8 +140,44 @@ typedef struct FunnelStepReport
 	double		p90_us;			/* 90th percentile of that time */
 } FunnelStepReport;
 
+/*
+ * cq_funnel_packed_append
+ *		Append one row to a packed state in place, when the row can be
+ *		packed and the state has room: cq_funnel_state_add's common case,
+ *		inlined into the transition functions.  Returns false, changing
+ *		nothing, otherwise.  Like cq_funnel_state_add, a foreign row (mask
+ *		0) right after an identical one is not stored again.
+ */
+static inline bool
+cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
+{
+	int64	   *pk = FUNNEL_PACKED_EVENTS(st);
+	int64		v;
+
+	Assert(st->flags & FUNNEL_PACKED);
+	Assert(mask <= 0xff);
+	if (st->nevents >= st->capacity ||
+		ts <= -FUNNEL_PACK_TS_LIMIT || ts >= FUNNEL_PACK_TS_LIMIT)
+		return false;
+	v = ts * 256 + (int64) mask;
+	if (st->nevents > 0)
+	{
+		int64		last = pk[st->nevents - 1];
+
+		if (mask == 0 && last == v)
+			return true;
+		if (v < last)
+			st->flags &= ~FUNNEL_SORTED;
+	}
+	pk[st->nevents++] = v;
+	return true;
+}
+
 /* funnel_state.c */
 extern FunnelState *cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt);
+extern FunnelState *cq_funnel_state_new_accumulator(int nsteps, MemoryContext cxt);
+extern FunnelState *cq_funnel_state_widen(const FunnelState *st, int64 capacity,
+										  MemoryContext cxt);
 extern FunnelState *cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask,
 										MemoryContext grow_cxt);
 extern FunnelState *cq_funnel_state_merge(FunnelState *st, const FunnelState *other,
@@ -133,6 +192,7 @@ extern uint32 cq_funnel_parse_mode(const char *s, int len);
 extern int64 cq_funnel_window_usecs(const Interval *window, const char *what);
 extern bool cq_bool_array_mask(ArrayType *arr, int n, uint32 *mask);
 extern int	cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times);
+extern int	cq_funnel_packed_stage(const FunnelState *st, int64 window);
 extern FunnelState *cq_funnel_report_add(FunnelState *st, const int64 *times, int level,
 										 MemoryContext grow_cxt);
 extern void cq_funnel_report_compute(const FunnelState *st, FunnelStepReport *out);

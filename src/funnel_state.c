@@ -77,22 +77,80 @@ cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt)
 }
 
 /*
- * The capacity to allocate for at least need events.  Small states fill
- * their whole power-of-two memory chunk (PostgreSQL rounds chunks up to
- * 8 kB to a power of two, so a state of 10 events needs a 256-byte chunk,
- * not 512): that halves the memory of a hash aggregate over many small
- * groups.  Larger states grow geometrically.
+ * A new empty state for an aggregate's rows: packed when nsteps allows it
+ * (see funnel.h), wide otherwise, filling one 128-byte chunk either way.
+ */
+FunnelState *
+cq_funnel_state_new_accumulator(int nsteps, MemoryContext cxt)
+{
+	FunnelState *st;
+
+	if (nsteps > FUNNEL_PACK_MAX_STEPS)
+		return cq_funnel_state_new(nsteps, FUNNEL_INITIAL_CAPACITY, cxt);
+	st = (FunnelState *) MemoryContextAllocZero(cxt, FUNNEL_PACKED_SIZE(FUNNEL_PACKED_INITIAL_CAPACITY));
+	SET_VARSIZE(st, FUNNEL_PACKED_SIZE(FUNNEL_PACKED_INITIAL_CAPACITY));
+	st->version = CQ_FUNNEL_STATE_VERSION;
+	st->nsteps = (uint8) nsteps;
+	st->flags = FUNNEL_SORTED | FUNNEL_PACKED;
+	st->nevents = 0;
+	st->capacity = FUNNEL_PACKED_INITIAL_CAPACITY;
+	return st;
+}
+
+/*
+ * A wide copy of st (packed or not) with room for capacity >= st->nevents
+ * events, allocated in cxt; same events, same order, same flags but
+ * FUNNEL_PACKED.
+ */
+FunnelState *
+cq_funnel_state_widen(const FunnelState *st, int64 capacity, MemoryContext cxt)
+{
+	FunnelState *w;
+
+	Assert(capacity >= st->nevents && capacity <= FUNNEL_MAX_EVENTS);
+	w = (FunnelState *) MemoryContextAlloc(cxt, FUNNEL_STATE_SIZE(capacity));
+	memcpy(w, st, FUNNEL_STATE_HDRSZ);
+	SET_VARSIZE(w, FUNNEL_STATE_SIZE(capacity));
+	w->capacity = (int32) capacity;
+	w->flags &= ~FUNNEL_PACKED;
+	if (st->flags & FUNNEL_PACKED)
+	{
+		const int64 *pk = FUNNEL_PACKED_EVENTS(st);
+
+		for (int32 i = 0; i < st->nevents; i++)
+		{
+			uint32		mask = (uint32) (pk[i] & 0xff);
+
+			/* exact division: pk = ts * 256 + mask */
+			w->events[i].ts = (pk[i] - (int64) mask) / 256;
+			w->events[i].mask = mask;
+			w->events[i].reserved = 0;
+		}
+	}
+	else
+		memcpy(w->events, st->events, (Size) st->nevents * sizeof(FunnelEvent));
+	memset(&w->events[st->nevents], 0, (Size) (capacity - st->nevents) * sizeof(FunnelEvent));
+	return w;
+}
+
+/*
+ * The capacity to allocate for at least need events of st's form.  Small
+ * states fill their whole power-of-two memory chunk (PostgreSQL rounds
+ * chunks up to 8 kB to a power of two, so a wide state of 10 events needs
+ * a 256-byte chunk, not 512): that halves the memory of a hash aggregate
+ * over many small groups.  Larger states grow geometrically.
  */
 static int64
-funnel_capacity_for(int64 need, int32 capacity)
+funnel_capacity_for(bool packed, int32 capacity, int64 need)
 {
 	Size		bytes = 128;
+	Size		evsize = packed ? sizeof(int64) : sizeof(FunnelEvent);
 
-	if (FUNNEL_STATE_SIZE(need) > 8192)
+	if (FUNNEL_STATE_HDRSZ + need * evsize > 8192)
 		return Min(Max((int64) capacity * 2, need), (int64) FUNNEL_MAX_EVENTS);
-	while (bytes < FUNNEL_STATE_SIZE(need))
+	while (bytes < FUNNEL_STATE_HDRSZ + need * evsize)
 		bytes *= 2;
-	return (int64) ((bytes - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent));
+	return (int64) ((bytes - FUNNEL_STATE_HDRSZ) / evsize);
 }
 
 /*
@@ -115,13 +173,13 @@ funnel_state_reserve(FunnelState *st, int64 need, MemoryContext grow_cxt)
 				 errmsg("funnel state would exceed %d events", FUNNEL_MAX_EVENTS),
 				 errdetail("A funnel state holds one 16-byte event per matching row of a group, and a value is limited to 1 GB."),
 				 errhint("Narrow the rows of each group with WHERE, or split the group (for example by day) and read the parts separately.")));
-	newcap = funnel_capacity_for(need, st->capacity);
+	newcap = funnel_capacity_for((st->flags & FUNNEL_PACKED) != 0, st->capacity, need);
 
-	grown = (FunnelState *) MemoryContextAlloc(grow_cxt, FUNNEL_STATE_SIZE(newcap));
-	memcpy(grown, st, FUNNEL_STATE_SIZE(st->nevents));
-	memset(&grown->events[st->nevents], 0,
-		   (Size) (newcap - st->nevents) * sizeof(FunnelEvent));
-	SET_VARSIZE(grown, FUNNEL_STATE_SIZE(newcap));
+	grown = (FunnelState *) MemoryContextAlloc(grow_cxt, FUNNEL_SIZE_AS(st, newcap));
+	memcpy(grown, st, FUNNEL_SIZE_AS(st, st->nevents));
+	memset((char *) grown + FUNNEL_SIZE_AS(st, st->nevents), 0,
+		   FUNNEL_SIZE_AS(st, newcap) - FUNNEL_SIZE_AS(st, st->nevents));
+	SET_VARSIZE(grown, FUNNEL_SIZE_AS(st, newcap));
 	grown->capacity = (int32) newcap;
 	return grown;
 }
@@ -152,12 +210,28 @@ event_qsort_cmp(const void *a, const void *b)
  * Append one row to st, in place when it has room.  A row satisfying no
  * step (mask 0) only matters to strict_order, where only its time counts,
  * so it is not stored again right after an identical one.  Returns the
- * state to use from now on (see funnel_state_reserve).
+ * state to use from now on (see funnel_state_reserve); a packed state
+ * given a row it cannot pack comes back wide.
  */
 FunnelState *
 cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask, MemoryContext grow_cxt)
 {
 	FunnelEvent *ev;
+
+	if (st->flags & FUNNEL_PACKED)
+	{
+		if (cq_funnel_packed_append(st, ts, mask))
+			return st;
+		if (ts > -FUNNEL_PACK_TS_LIMIT && ts < FUNNEL_PACK_TS_LIMIT)
+		{
+			/* no room: grow, then there is */
+			st = funnel_state_reserve(st, (int64) st->nevents + 1, grow_cxt);
+			(void) cq_funnel_packed_append(st, ts, mask);
+			return st;
+		}
+		/* out of packing range: go wide for good (reserved below) */
+		st = cq_funnel_state_widen(st, st->nevents, grow_cxt);
+	}
 
 	if (st->nevents > 0)
 	{
@@ -216,6 +290,11 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 	if (n2 == 0)
 		return st;
 
+	/* merging is rare (once per partial state): do it wide */
+	if (other->flags & FUNNEL_PACKED)
+		other = cq_funnel_state_widen(other, n2, CurrentMemoryContext);
+	if (st->flags & FUNNEL_PACKED)
+		st = cq_funnel_state_widen(st, n1, grow_cxt);
 	st = funnel_state_reserve(st, (int64) n1 + n2, grow_cxt);
 	if ((st->flags & FUNNEL_SORTED) && (other->flags & FUNNEL_SORTED))
 	{
@@ -242,9 +321,64 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 }
 
 /*
+ * Compare two packed events for qsort: their order is (ts, mask).
+ */
+static int
+packed_qsort_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * cq_funnel_state_sort for a packed state.
+ */
+static void
+packed_sort(FunnelState *st)
+{
+	int64	   *pk = FUNNEL_PACKED_EVENTS(st);
+	int32		i,
+				out;
+
+	if (!(st->flags & FUNNEL_SORTED))
+	{
+		if (st->nevents <= 32)
+		{
+			for (i = 1; i < st->nevents; i++)
+			{
+				int64		v = pk[i];
+				int32		j = i - 1;
+
+				while (j >= 0 && pk[j] > v)
+				{
+					pk[j + 1] = pk[j];
+					j--;
+				}
+				pk[j + 1] = v;
+			}
+		}
+		else
+			qsort(pk, st->nevents, sizeof(int64), packed_qsort_cmp);
+	}
+	out = 0;
+	for (i = 0; i < st->nevents; i++)
+	{
+		/* a repeated (ts, 0) row: equal packed values with mask 0 */
+		if (out > 0 && (pk[i] & 0xff) == 0 && pk[out - 1] == pk[i])
+			continue;
+		pk[out++] = pk[i];
+	}
+	st->nevents = out;
+	st->flags |= FUNNEL_SORTED;
+}
+
+/*
  * Sort st in place into the canonical order and drop repeated (ts, 0)
  * rows.  The state keeps the same meaning: rows have no identity beyond
- * (ts, mask), and a repeated foreign row changes nothing.
+ * (ts, mask), and a repeated foreign row changes nothing.  A packed state
+ * stays packed.
  */
 void
 cq_funnel_state_sort(FunnelState *st)
@@ -252,6 +386,11 @@ cq_funnel_state_sort(FunnelState *st)
 	int32		i,
 				out;
 
+	if (st->flags & FUNNEL_PACKED)
+	{
+		packed_sort(st);
+		return;
+	}
 	if (!(st->flags & FUNNEL_SORTED))
 	{
 		if (st->nevents <= 32)
@@ -286,17 +425,15 @@ cq_funnel_state_sort(FunnelState *st)
 }
 
 /*
- * A canonical copy of st (sorted, no spare room) in CurrentMemoryContext:
- * what funnel_events returns and what gets stored.
+ * A canonical copy of st (wide, sorted, no spare room) in
+ * CurrentMemoryContext: what funnel_events returns and what gets stored.
  */
 FunnelState *
 cq_funnel_state_compact(const FunnelState *st)
 {
 	FunnelState *res;
 
-	res = (FunnelState *) palloc(FUNNEL_STATE_SIZE(st->nevents));
-	memcpy(res, st, FUNNEL_STATE_SIZE(st->nevents));
-	res->capacity = st->nevents;
+	res = cq_funnel_state_widen(st, st->nevents, CurrentMemoryContext);
 	res->reserved = 0;
 	if (!(res->flags & FUNNEL_HAS_PARAMS))
 	{
@@ -615,7 +752,7 @@ cq_funnel_state_to_text(const FunnelState *st)
 	CqFunnelHeader h;
 	char	   *out;
 
-	if (!(st->flags & FUNNEL_SORTED))
+	if (!(st->flags & FUNNEL_SORTED) || (st->flags & FUNNEL_PACKED))
 		st = cq_funnel_state_compact(st);
 	funnel_codec_header(st, &h);
 	out = palloc(cq_funnel_text_size(&h));
@@ -653,7 +790,7 @@ cq_funnel_state_send(StringInfo buf, const FunnelState *st)
 	CqFunnelHeader h;
 	size_t		len;
 
-	if (!(st->flags & FUNNEL_SORTED))
+	if (!(st->flags & FUNNEL_SORTED) || (st->flags & FUNNEL_PACKED))
 		st = cq_funnel_state_compact(st);
 	funnel_codec_header(st, &h);
 	len = cq_funnel_binary_size(&h);
@@ -967,7 +1104,7 @@ cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times)
 	uint32		stepmask = p->nsteps >= 32 ? PG_UINT32_MAX :
 		(((uint32) 1) << p->nsteps) - 1;
 
-	Assert(st->flags & FUNNEL_SORTED);
+	Assert((st->flags & (FUNNEL_SORTED | FUNNEL_PACKED)) == FUNNEL_SORTED);
 	Assert(p->nsteps >= 1 && p->nsteps <= st->nsteps);
 	if (st->nevents == 0)
 		return 0;
@@ -1036,6 +1173,70 @@ cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times)
 		for (i = 1; i <= p->nsteps; i++)
 			if (sc->lists[i].chains)
 				pfree(sc->lists[i].chains);
+	return level;
+}
+
+/*
+ * cq_funnel_packed_stage
+ *		What cq_funnel_scan returns for a sorted packed state read with one
+ *		window, the default mode (no strict flag), no exclusion and no step
+ *		times: cq.window_funnel's commonest call, without unpacking.  In that
+ *		mode an entry of step k only looks at the latest chain of level
+ *		k-1, and entries of the same time and step are interchangeable, so
+ *		the rows of one time reduce to the union of their steps, taken in
+ *		step order.  Checked against the general scan on every packed
+ *		aggregate of the Python reference test and by sql/funnel_packed.sql.
+ */
+int
+cq_funnel_packed_stage(const FunnelState *st, int64 window)
+{
+	const int64 *pk = FUNNEL_PACKED_EVENTS(st);
+	int			nsteps = st->nsteps;
+	uint32		stepmask = (((uint32) 1) << nsteps) - 1;
+	uint32		alive = 0;		/* bit k: a live chain has reached step k */
+	int64		first[FUNNEL_PACK_MAX_STEPS + 1];	/* its step-1 time */
+	int			level = 0;
+	int32		i = 0;
+
+	Assert((st->flags & (FUNNEL_SORTED | FUNNEL_PACKED)) == (FUNNEL_SORTED | FUNNEL_PACKED));
+	Assert(nsteps >= 1 && nsteps <= FUNNEL_PACK_MAX_STEPS);
+	while (i < st->nevents)
+	{
+		/* ts * 256: the packed value with its mask byte cleared */
+		int64		key = pk[i] & ~INT64CONST(0xff);
+		int64		ts = key / 256;
+		uint32		all = 0;
+
+		do
+			all |= (uint32) (pk[i++] & 0xff);
+		while (i < st->nevents && (pk[i] & ~INT64CONST(0xff)) == key);
+		all &= stepmask;
+
+		while (all != 0)
+		{
+			int			k = pg_rightmost_one_pos32(all) + 1;
+
+			all &= all - 1;
+			if (k == 1)
+			{
+				alive |= 1 << 1;
+				first[1] = ts;
+				level = Max(level, 1);
+			}
+			else if ((alive & (1 << (k - 1))) &&
+					 (uint64) ts - (uint64) first[k - 1] <= (uint64) window)
+			{
+				alive |= 1 << k;
+				first[k] = first[k - 1];
+				if (level < k)
+				{
+					level = k;
+					if (k == nsteps)
+						return level;
+				}
+			}
+		}
+	}
 	return level;
 }
 
