@@ -53,7 +53,7 @@ REGRESS = \
 	funnel_partial_agg \
 	funnel_readme \
 	funnel_report \
-	funnel_exclusions funnel_packed \
+	funnel_exclusions funnel_packed funnel_names \
 	signal_quality \
 	signal_state \
 	signal_partial_agg \

@@ -608,6 +608,57 @@ BEGIN
 END
 $fixed$;
 
+-- Event-name forms of cq.window_funnel and cq.funnel_events: the steps are event names matched
+-- against one text argument (step k fires when event = steps[k], under the call's collation).
+-- Same state and results as the boolean forms with `event = 'name'` conditions; the executor
+-- evaluates no comparison per row, the C code compares each row's event with the cached names.
+DO $names$
+DECLARE
+    tstype text;
+    withmode boolean;
+    args text;
+    sig text;
+BEGIN
+    FOREACH tstype IN ARRAY ARRAY['timestamptz', 'timestamp'] LOOP
+        FOREACH withmode IN ARRAY ARRAY[false, true] LOOP
+            args := 'interval, ' || CASE WHEN withmode THEN 'text, ' ELSE '' END || tstype || ', text, text[]';
+            sig := '"window" interval, ' || CASE WHEN withmode THEN 'mode text, ' ELSE '' END
+                   || 'ts ' || tstype || ', event text, VARIADIC steps text[]';
+            EXECUTE format('CREATE FUNCTION cq.window_funnel_transfn(cq.funnel_state, %s) '
+                           'RETURNS cq.funnel_state AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                           args, 'MODULE_PATHNAME', 'window_funnel_transfn');
+            EXECUTE format('COMMENT ON FUNCTION cq.window_funnel_transfn(cq.funnel_state, %s) IS %L',
+                           args, 'Transition of the event-name form of cq.window_funnel.');
+            EXECUTE format('CREATE AGGREGATE cq.window_funnel(%s) (SFUNC = cq.window_funnel_transfn, '
+                           'STYPE = cq.funnel_state, SSPACE = 160, FINALFUNC = cq.window_funnel_finalfn, '
+                           'COMBINEFUNC = cq.funnel_combine, PARALLEL = SAFE)', sig);
+            EXECUTE format('COMMENT ON AGGREGATE cq.window_funnel(%s) IS %L', sig,
+                           'cq.window_funnel with steps given as event names: step k fires on a row whose event equals steps[k] (under the call''s collation). Same results as the boolean form with event = name conditions; a NULL event skips the row; NULL or missing names are errors.');
+        END LOOP;
+    END LOOP;
+END
+$names$;
+
+CREATE FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, text, text[])
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, text, text[]) IS
+'Transition of the event-name form of cq.funnel_events.';
+
+CREATE AGGREGATE cq.funnel_events(ts timestamptz, event text, VARIADIC steps text[]) (
+    SFUNC = cq.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq.funnel_events_finalfn,
+    COMBINEFUNC = cq.funnel_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE cq.funnel_events(timestamptz, text, VARIADIC text[]) IS
+'cq.funnel_events with steps given as event names: the state of the boolean form with event = name conditions. Rows with a NULL event are skipped.';
+
 -- Signal quality
 ------------------------------------------------------------------------------
 

@@ -37,6 +37,21 @@
  */
 
 /*
+ * The step names of the event-name form, as last seen at a call site: the
+ * text[] argument itself (to recognise it on later rows) and its elements.
+ */
+typedef struct FunnelNames
+{
+	Datum		datum;			/* the argument's Datum on the last row */
+	Size		arr_size;
+	ArrayType  *arr;			/* a copy of the array */
+	int			n;				/* 1 .. CQ_FUNNEL_MAX_STEPS */
+	int			len[CQ_FUNNEL_MAX_STEPS];
+	const char *name[CQ_FUNNEL_MAX_STEPS];	/* into arr; not terminated */
+	Datum		text_datum[CQ_FUNNEL_MAX_STEPS];	/* for texteq, if !bytewise */
+} FunnelNames;
+
+/*
  * Per-call-site cache of window_funnel's constant arguments, so a row
  * costs a comparison, not a parse.
  */
@@ -45,6 +60,10 @@ typedef struct FunnelArgCache
 	bool		have_kinds;		/* the argument kinds below are known */
 	bool		has_mode;		/* window_funnel: a mode argument is present */
 	bool		separate_steps; /* fixed-arity form: one boolean per step */
+	bool		names_form;		/* event-name form: event text, steps text[] */
+	bool		names_stable;	/* its text[] is a constant of the query */
+	bool		bytewise;		/* the collation compares text byte for byte */
+	FunnelNames *names;
 	bool		fast_rows;		/* window_funnel: try window_funnel_fast_row */
 	bool		have_window;
 	Interval	window;
@@ -138,29 +157,44 @@ cq_bool_array_mask(ArrayType *arr, int n, uint32 *mask)
 }
 
 /*
- * The steps of one row: their count (checked, 1 .. 32) and, unless one of
- * them is NULL (then false: the row is skipped), the mask of true steps.
+ * The length of a steps array (steps or step names: elemtype, what), after
+ * checking its element type, that it has one dimension, and 1 to 32
+ * elements.  `element` and `plural` name one element and several, for the
+ * error messages.
  */
-static bool
-steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
+static int
+step_array_length(ArrayType *arr, Oid elemtype, const char *what, const char *element,
+				  const char *plural)
 {
 	int			n;
 
-	if (ARR_ELEMTYPE(arr) != BOOLOID)
-		elog(ERROR, "steps array has element type %u, not boolean", ARR_ELEMTYPE(arr));
+	if (ARR_ELEMTYPE(arr) != elemtype)
+		elog(ERROR, "%s array has element type %u, not %u", what, ARR_ELEMTYPE(arr), elemtype);
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a one-dimensional array", argname),
-				 errdetail("Each element is the condition of one step, in funnel order."),
-				 errhint("Pass the conditions as separate arguments, or as VARIADIC ARRAY[...].")));
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("Each element is the %s of one step, in funnel order.", element),
+				 errhint("Pass the %s as separate arguments, or as VARIADIC ARRAY[...].", plural)));
 	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
 	if (n < 1 || n > CQ_FUNNEL_MAX_STEPS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a funnel needs 1 to %d %s, not %d", CQ_FUNNEL_MAX_STEPS, argname, n),
-				 errdetail("Each condition is one step of the funnel; a step set is kept in 32 bits."),
-				 errhint("Pass between 1 and %d boolean conditions.", CQ_FUNNEL_MAX_STEPS)));
+				 errmsg("a funnel needs 1 to %d %s, not %d", CQ_FUNNEL_MAX_STEPS, what, n),
+				 errdetail("Each %s is one step of the funnel; a step set is kept in 32 bits.", element),
+				 errhint("Pass between 1 and %d %s.", CQ_FUNNEL_MAX_STEPS, plural)));
+	return n;
+}
+
+/*
+ * The steps of one row: their count (checked, 1 .. 32) and, unless one of
+ * them is NULL (then false: the row is skipped), the mask of true steps.
+ */
+static bool
+steps_mask(ArrayType *arr, int *nsteps, uint32 *mask)
+{
+	int			n = step_array_length(arr, BOOLOID, "steps", "condition", "boolean conditions");
+
 	*nsteps = n;
 	return cq_bool_array_mask(arr, n, mask);
 }
@@ -174,11 +208,159 @@ steps_mask(ArrayType *arr, const char *argname, int *nsteps, uint32 *mask)
 static void
 learn_arg_kinds(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first_step)
 {
+	Oid			collation = PG_GET_COLLATION();
+
 	if (cache->have_kinds)
 		return;
 	cache->has_mode = get_fn_expr_argtype(fcinfo->flinfo, 2) == TEXTOID;
 	cache->separate_steps = get_fn_expr_argtype(fcinfo->flinfo, first_step) == BOOLOID;
+	cache->names_form = get_fn_expr_argtype(fcinfo->flinfo, first_step) == TEXTOID;
+	if (cache->names_form)
+	{
+		Aggref	   *aggref = AggGetAggref(fcinfo);
+
+		/*
+		 * Is the names array a constant of the query (the usual literal
+		 * list)?  Then its Datum identifies it on later rows.  A transition
+		 * function's own argument expressions are placeholders, so inside
+		 * an aggregate look at the aggregate's argument (aggregate argument
+		 * i is transition argument i + 1).
+		 */
+		if (aggref && list_length(aggref->args) > first_step)
+			cache->names_stable =
+				IsA(((TargetEntry *) list_nth(aggref->args, first_step))->expr, Const);
+		else
+			cache->names_stable = get_fn_expr_arg_stable(fcinfo->flinfo, first_step + 1);
+		/* texteq compares bytes unless the collation is nondeterministic */
+		cache->bytewise = !OidIsValid(collation) || get_collation_isdeterministic(collation);
+	}
 	cache->have_kinds = true;
+}
+
+/*
+ * The step names of the event-name form (argument argno, text[]): parsed
+ * once per distinct array, checked like boolean steps (1 to 32, one
+ * dimension) and with no NULL name.
+ */
+static const FunnelNames *
+cached_names(FunctionCallInfo fcinfo, FunnelArgCache *cache, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+	FunnelNames *nm = cache->names;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (nm && cache->names_stable && d == nm->datum)
+		return nm;
+	arr = DatumGetArrayTypeP(d);
+	if (nm && VARSIZE(arr) == nm->arr_size && memcmp(arr, nm->arr, nm->arr_size) == 0)
+	{
+		nm->datum = d;
+		return nm;
+	}
+
+	n = step_array_length(arr, TEXTOID, "step names", "event name", "event names");
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("step names must not be NULL"),
+				 errdetail("A step fires when the row's event equals its name; a NULL name would never fire."),
+				 errhint("Pass one event name per step.")));
+
+	if (nm == NULL)
+		nm = cache->names = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelNames));
+	else if (nm->arr)
+		pfree(nm->arr);
+	nm->arr_size = VARSIZE(arr);
+	nm->arr = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, nm->arr_size);
+	memcpy(nm->arr, arr, nm->arr_size);
+	nm->datum = d;
+	nm->n = n;
+	deconstruct_array(nm->arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int k = 0; k < n; k++)
+	{
+		/* elements of an array in memory are never toasted, only short */
+		text	   *t = (text *) DatumGetPointer(elems[k]);
+
+		nm->len[k] = VARSIZE_ANY_EXHDR(t);
+		nm->name[k] = VARDATA_ANY(t);
+		nm->text_datum[k] = elems[k];
+	}
+	return nm;
+}
+
+/*
+ * Do the len bytes at a and b match?  Inlined for the short strings event
+ * names are (a call to memcmp per step and row costs more than the loop).
+ */
+static inline bool
+bytes_equal(const char *a, const char *b, int len)
+{
+	for (; len >= 8; a += 8, b += 8, len -= 8)
+	{
+		uint64		x,
+					y;
+
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	for (; len > 0; a++, b++, len--)
+		if (*a != *b)
+			return false;
+	return true;
+}
+
+/*
+ * The steps of one row of the event-name form: argument `first` is the
+ * row's event, argument first+1 the step names; step k fires when the
+ * event equals name k under the call's collation (names may repeat: then
+ * one row fires several steps).  False when the row must be skipped: a
+ * NULL event, as a NULL boolean step would be.
+ */
+static bool
+names_row_mask(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first, int *nsteps,
+			   uint32 *mask)
+{
+	const FunnelNames *nm;
+	text	   *ev;
+	const char *p;
+	int			len;
+	uint32		m = 0;
+
+	if (PG_ARGISNULL(first + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("step names must not be NULL"),
+				 errdetail("The names define the funnel's steps."),
+				 errhint("Pass one event name per step.")));
+	nm = cached_names(fcinfo, cache, first + 1);
+	*nsteps = nm->n;
+	if (PG_ARGISNULL(first))
+		return false;
+	/* (PG_GETARG_TEXT_PP would cost a call per row for the common plain value) */
+	ev = (text *) DatumGetPointer(PG_GETARG_DATUM(first));
+	if (VARATT_IS_EXTERNAL(ev) || VARATT_IS_COMPRESSED(ev))
+		ev = PG_GETARG_TEXT_PP(first);
+	if (!cache->bytewise)
+	{
+		for (int k = 0; k < nm->n; k++)
+			if (DatumGetBool(DirectFunctionCall2Coll(texteq, PG_GET_COLLATION(),
+													 PointerGetDatum(ev), nm->text_datum[k])))
+				m |= ((uint32) 1) << k;
+		*mask = m;
+		return true;
+	}
+	p = VARDATA_ANY(ev);
+	len = VARSIZE_ANY_EXHDR(ev);
+	for (int k = 0; k < nm->n; k++)
+		if (nm->len[k] == len && bytes_equal(nm->name[k], p, len))
+			m |= ((uint32) 1) << k;
+	*mask = m;
+	return true;
 }
 
 /*
@@ -208,9 +390,11 @@ row_steps(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first, int *nsteps
 		*mask = m;
 		return true;
 	}
+	if (cache->names_form)
+		return names_row_mask(fcinfo, cache, first, nsteps, mask);
 	if (PG_ARGISNULL(first))
 		return false;
-	return steps_mask(PG_GETARG_ARRAYTYPE_P(first), "steps", nsteps, mask);
+	return steps_mask(PG_GETARG_ARRAYTYPE_P(first), nsteps, mask);
 }
 
 /*
@@ -474,36 +658,31 @@ funnel_state_recv(PG_FUNCTION_ARGS)
 
 /*
  * window_funnel's transition for its commonest row: inside an aggregate,
- * steps as separate booleans, no mode argument, no NULL argument, the
- * group's packed state made already with this row's window, and room in
- * it.  Appends the row (or skips it when it matches no step) and returns
- * true; otherwise returns false, changing nothing, and the general path
- * handles and checks the row.  Saves a third of the transition's time.
+ * no mode argument, no NULL time or step, the group's packed state made
+ * already with this row's window and step count, and room in it.  Appends
+ * the row (or skips it when it matches no step) and returns true;
+ * otherwise returns false, changing nothing, and the general path handles
+ * and checks the row.  Saves a third of the transition's time.
  */
 static inline bool
-window_funnel_fast_row(FunctionCallInfo fcinfo, const FunnelArgCache *cache)
+window_funnel_fast_row(FunctionCallInfo fcinfo, FunnelArgCache *cache)
 {
 	FunnelState *st;
 	const Interval *w;
-	int			nsteps = PG_NARGS() - 3;
-	uint32		mask = 0;
+	int			nsteps;
+	uint32		mask;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || !cache->have_window)
 		return false;
 	/* the aggregate's own state: never toasted */
 	st = (FunnelState *) DatumGetPointer(PG_GETARG_DATUM(0));
 	w = PG_GETARG_INTERVAL_P(1);
-	if (!(st->flags & FUNNEL_PACKED) || st->nsteps != nsteps ||
+	if (!(st->flags & FUNNEL_PACKED) ||
 		w->time != cache->window.time || w->day != cache->window.day ||
 		w->month != cache->window.month || st->window != cache->window_us)
 		return false;
-	for (int i = 0; i < nsteps; i++)
-	{
-		if (PG_ARGISNULL(3 + i))
-			return false;
-		if (PG_GETARG_BOOL(3 + i))
-			mask |= ((uint32) 1) << i;
-	}
+	if (!row_steps(fcinfo, cache, 3, &nsteps, &mask) || nsteps != st->nsteps)
+		return false;
 	if (mask == 0)
 		return true;			/* matches no step: without a mode, not kept */
 	return cq_funnel_packed_append(st, PG_GETARG_INT64(2), mask);
@@ -538,8 +717,7 @@ window_funnel_transfn(PG_FUNCTION_ARGS)
 		bool		mode_arg = get_fn_expr_argtype(fcinfo->flinfo, 2) == TEXTOID;
 
 		learn_arg_kinds(fcinfo, cache, mode_arg ? 4 : 3);
-		cache->fast_rows = cache->separate_steps && !cache->has_mode &&
-			AggCheckCallContext(fcinfo, NULL);
+		cache->fast_rows = !cache->has_mode && AggCheckCallContext(fcinfo, NULL);
 	}
 	has_mode = cache->has_mode;
 	tsarg = has_mode ? 3 : 2;

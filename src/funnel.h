@@ -63,6 +63,8 @@
 /* Packing: at most 8 steps, |ts| below 2^55 */
 #define FUNNEL_PACK_MAX_STEPS		8
 #define FUNNEL_PACK_TS_LIMIT		(INT64CONST(1) << 55)
+/* Up to this many rows, a packed state is kept sorted as rows arrive */
+#define FUNNEL_SORTED_APPEND_MAX	16
 
 /* One row: 16 bytes */
 typedef struct FunnelEvent
@@ -167,7 +169,22 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
 		if (mask == 0 && last == v)
 			return true;
 		if (v < last)
-			st->flags &= ~FUNNEL_SORTED;
+		{
+			int32		i = st->nevents;
+
+			if (!(st->flags & FUNNEL_SORTED) || i > FUNNEL_SORTED_APPEND_MAX)
+			{
+				st->flags &= ~FUNNEL_SORTED;
+				pk[st->nevents++] = v;
+				return true;
+			}
+			/* a small sorted state stays sorted: insert in place */
+			for (; i > 0 && pk[i - 1] > v; i--)
+				pk[i] = pk[i - 1];
+			pk[i] = v;
+			st->nevents++;
+			return true;
+		}
 	}
 	pk[st->nevents++] = v;
 	return true;
