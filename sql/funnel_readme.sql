@@ -49,6 +49,14 @@ SELECT stage, count(*) AS sessions
           FROM otto_events GROUP BY session) s
  GROUP BY stage ORDER BY stage;
 
+SELECT count(*) AS sessions,
+       count(*) FILTER (WHERE by_condition <> by_name) AS differing
+  FROM (SELECT session,
+               cq.window_funnel(interval '1 hour', ts,
+                                type = 'clicks', type = 'carts', type = 'orders') AS by_condition,
+               cq.window_funnel(interval '1 hour', ts, type, 'clicks', 'carts', 'orders') AS by_name
+          FROM otto_events GROUP BY session) s;
+
 CREATE TABLE session_funnels AS
 SELECT session, cq.funnel_events(ts, type = 'clicks', type = 'carts', type = 'orders') AS st
   FROM otto_events GROUP BY session;
