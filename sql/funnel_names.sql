@@ -75,6 +75,23 @@ SELECT count(*) AS users,
                cq.window_funnel('30 minutes', ts, e, 'VIEW', 'Cart') AS c
           FROM fn_gen GROUP BY uid) s;
 
+-- A type with its own equality that reaches the text argument through an implicit binary
+-- cast (citext) is refused (42804): the names would silently be compared as text.  An explicit
+-- cast to text asks for text comparison; the boolean form keeps citext's equality.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS citext;
+RESET client_min_messages;
+CREATE TEMP TABLE fn_citext AS
+SELECT * FROM (VALUES (1, timestamptz '2024-01-01 00:00', 'View'::citext),
+                      (1, timestamptz '2024-01-01 00:01', 'CART'::citext)) v(uid, ts, e);
+SELECT cq.window_funnel('1 hour', ts, e, 'view', 'cart') FROM fn_citext;
+SELECT cq.window_funnel('1 hour', ts, e::text, 'view', 'cart') AS names_as_text,   -- 0
+       cq.window_funnel('1 hour', ts, e::text, 'View', 'CART') AS exact_names,     -- 2
+       cq.window_funnel('1 hour', ts, e = 'view', e = 'cart') AS citext_equality   -- 2
+  FROM fn_citext;
+DROP TABLE fn_citext;
+DROP EXTENSION citext;
+
 -- 5. Parallel plans: partial states (packed) combine to the serial answer (a temporary
 --    table cannot be read by parallel workers)
 CREATE TABLE fn_gen_shared AS SELECT * FROM fn_gen;

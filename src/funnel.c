@@ -26,6 +26,7 @@
 #include "fmgr.h"
 #include "funnel.h"
 #include "libpq/pqformat.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -200,6 +201,32 @@ steps_mask(ArrayType *arr, int *nsteps, uint32 *mask)
 }
 
 /*
+ * The event argument of the event-name form is compared as text.  A value
+ * of another type that reached it through an implicit binary cast (citext,
+ * for one) has an equality of its own, which the names would silently not
+ * follow: refuse it.  An explicit cast to text says the caller wants text
+ * comparison; varchar and domains over text compare as text anyway.
+ */
+static void
+check_event_expr(Node *expr)
+{
+	Oid			from;
+
+	if (!IsA(expr, RelabelType) ||
+		((RelabelType *) expr)->relabelformat != COERCE_IMPLICIT_CAST)
+		return;
+	from = getBaseType(exprType((Node *) ((RelabelType *) expr)->arg));
+	if (from == TEXTOID || from == VARCHAROID)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("the event-name form of the funnel compares text, not %s", format_type_be(from)),
+			 errdetail("The event is cast to text, so the equality of type %s would not apply to the step names.",
+					   format_type_be(from)),
+			 errhint("Write the event as event::text to compare it as text, or pass conditions such as event = 'name'.")));
+}
+
+/*
  * Learn once per call site how the steps arrive: as one boolean[] (the
  * VARIADIC form) or as separate booleans (the fixed-arity forms for 1 to 8
  * steps, which spare the executor building an array per row); and, for
@@ -227,8 +254,11 @@ learn_arg_kinds(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first_step)
 		 * i is transition argument i + 1).
 		 */
 		if (aggref && list_length(aggref->args) > first_step)
+		{
+			check_event_expr((Node *) ((TargetEntry *) list_nth(aggref->args, first_step - 1))->expr);
 			cache->names_stable =
 				IsA(((TargetEntry *) list_nth(aggref->args, first_step))->expr, Const);
+		}
 		else
 			cache->names_stable = get_fn_expr_arg_stable(fcinfo->flinfo, first_step + 1);
 		/* texteq compares bytes unless the collation is nondeterministic */
