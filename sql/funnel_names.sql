@@ -89,7 +89,23 @@ SELECT cq.window_funnel('1 hour', ts, e::text, 'view', 'cart') AS names_as_text,
        cq.window_funnel('1 hour', ts, e::text, 'View', 'CART') AS exact_names,     -- 2
        cq.window_funnel('1 hour', ts, e = 'view', e = 'cart') AS citext_equality   -- 2
   FROM fn_citext;
+-- also as a window function and when the transition function is called directly
+\set VERBOSITY sqlstate
+SELECT cq.window_funnel('1 hour', ts, e, 'view', 'cart') OVER (PARTITION BY uid) FROM fn_citext;
+SELECT cq.funnel_events(ts, e, 'view', 'cart') OVER (PARTITION BY uid) FROM fn_citext;
+SELECT cq.window_funnel_transfn(NULL, '1 hour', ts, e, ARRAY['view']) FROM fn_citext;
+-- char(n) equality ignores trailing spaces, text's does not: refused too
+SELECT cq.window_funnel('1 hour', ts, e::char(6), 'View  ', 'CART') FROM fn_citext;
+\set VERBOSITY default
+SELECT cq.window_funnel('1 hour', ts, e::char(6)::text, 'View', 'CART') AS char_as_text  -- 2
+  FROM fn_citext;
 DROP TABLE fn_citext;
+-- the window-function form of the name form equals the boolean form's
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE a <> b) AS differ
+  FROM (SELECT cq.window_funnel('30 minutes', ts, e, 'view', 'cart', 'buy') OVER w AS a,
+               cq.window_funnel('30 minutes', ts, e = 'view', e = 'cart', e = 'buy') OVER w AS b
+          FROM fn_gen WHERE uid < 200
+        WINDOW w AS (PARTITION BY uid ORDER BY ts)) s;
 DROP EXTENSION citext;
 
 -- 5. Parallel plans: partial states (packed) combine to the serial answer (a temporary

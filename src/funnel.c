@@ -21,15 +21,18 @@
 
 #include <math.h>
 
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "conversion_quality.h"
 #include "fmgr.h"
 #include "funnel.h"
 #include "libpq/pqformat.h"
+#include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 /* ------------------------------------------------------------------------
@@ -202,20 +205,31 @@ steps_mask(ArrayType *arr, int *nsteps, uint32 *mask)
 
 /*
  * The event argument of the event-name form is compared as text.  A value
- * of another type that reached it through an implicit binary cast (citext,
- * for one) has an equality of its own, which the names would silently not
- * follow: refuse it.  An explicit cast to text says the caller wants text
- * comparison; varchar and domains over text compare as text anyway.
+ * of another type that reached it through an implicit cast has an equality
+ * of its own (citext ignores case, char(n) trailing spaces), which the names
+ * would silently not follow: refuse it.  An explicit cast to text says the
+ * caller wants text comparison; varchar and domains over text compare as
+ * text anyway.
  */
 static void
 check_event_expr(Node *expr)
 {
+	Node	   *from_expr = NULL;
 	Oid			from;
 
-	if (!IsA(expr, RelabelType) ||
-		((RelabelType *) expr)->relabelformat != COERCE_IMPLICIT_CAST)
+	if (IsA(expr, RelabelType) &&
+		((RelabelType *) expr)->relabelformat == COERCE_IMPLICIT_CAST)
+		from_expr = (Node *) ((RelabelType *) expr)->arg;
+	else if (IsA(expr, FuncExpr) &&
+			 ((FuncExpr *) expr)->funcformat == COERCE_IMPLICIT_CAST &&
+			 ((FuncExpr *) expr)->args != NIL)
+		from_expr = (Node *) linitial(((FuncExpr *) expr)->args);
+	else if (IsA(expr, CoerceViaIO) &&
+			 ((CoerceViaIO *) expr)->coerceformat == COERCE_IMPLICIT_CAST)
+		from_expr = (Node *) ((CoerceViaIO *) expr)->arg;
+	if (from_expr == NULL)
 		return;
-	from = getBaseType(exprType((Node *) ((RelabelType *) expr)->arg));
+	from = getBaseType(exprType(from_expr));
 	if (from == TEXTOID || from == VARCHAROID)
 		return;
 	ereport(ERROR,
@@ -224,6 +238,59 @@ check_event_expr(Node *expr)
 			 errdetail("The event is cast to text, so the equality of type %s would not apply to the step names.",
 					   format_type_be(from)),
 			 errhint("Write the event as event::text to compare it as text, or pass conditions such as event = 'name'.")));
+}
+
+/*
+ * Does aggregate aggfn use transition function transfn?
+ */
+static bool
+aggregate_has_transfn(Oid aggfn, Oid transfn)
+{
+	HeapTuple	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfn));
+	bool		res;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	res = ((Form_pg_aggregate) GETSTRUCT(tup))->aggtransfn == transfn;
+	ReleaseSysCache(tup);
+	return res;
+}
+
+/*
+ * check_event_expr on the event argument (transition argument event_arg)
+ * wherever the call comes from.  A transition function's own argument
+ * expressions are placeholders, so look at the caller's: the Aggref of an
+ * aggregate; every WindowFunc of a window node that runs this transition
+ * function; the FuncExpr of a direct call.
+ */
+static void
+check_event_arg(FunctionCallInfo fcinfo, int event_arg)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	Node	   *fn_expr = fcinfo->flinfo->fn_expr;
+
+	if (aggref)
+	{
+		/* aggregate argument i is transition argument i + 1 */
+		if (list_length(aggref->args) >= event_arg)
+			check_event_expr((Node *) ((TargetEntry *) list_nth(aggref->args, event_arg - 1))->expr);
+	}
+	else if (fcinfo->context && IsA(fcinfo->context, WindowAggState))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((WindowAggState *) fcinfo->context)->funcs)
+		{
+			WindowFunc *wf = ((WindowFuncExprState *) lfirst(lc))->wfunc;
+
+			if (list_length(wf->args) >= event_arg &&
+				aggregate_has_transfn(wf->winfnoid, fcinfo->flinfo->fn_oid))
+				check_event_expr((Node *) list_nth(wf->args, event_arg - 1));
+		}
+	}
+	else if (fn_expr && IsA(fn_expr, FuncExpr) &&
+			 list_length(((FuncExpr *) fn_expr)->args) > event_arg)
+		check_event_expr((Node *) list_nth(((FuncExpr *) fn_expr)->args, event_arg));
 }
 
 /*
@@ -246,19 +313,16 @@ learn_arg_kinds(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first_step)
 	{
 		Aggref	   *aggref = AggGetAggref(fcinfo);
 
+		check_event_arg(fcinfo, first_step);
+
 		/*
 		 * Is the names array a constant of the query (the usual literal
-		 * list)?  Then its Datum identifies it on later rows.  A transition
-		 * function's own argument expressions are placeholders, so inside
-		 * an aggregate look at the aggregate's argument (aggregate argument
-		 * i is transition argument i + 1).
+		 * list)?  Then its Datum identifies it on later rows.  Inside an
+		 * aggregate, the aggregate's argument says (see check_event_arg).
 		 */
 		if (aggref && list_length(aggref->args) > first_step)
-		{
-			check_event_expr((Node *) ((TargetEntry *) list_nth(aggref->args, first_step - 1))->expr);
 			cache->names_stable =
 				IsA(((TargetEntry *) list_nth(aggref->args, first_step))->expr, Const);
-		}
 		else
 			cache->names_stable = get_fn_expr_arg_stable(fcinfo->flinfo, first_step + 1);
 		/* texteq compares bytes unless the collation is nondeterministic */

@@ -22,7 +22,8 @@
  * years) from 2000-01-01 cannot be packed: the state is then widened to
  * 16-byte events for good.  Every function that reads a state accepts
  * both forms; final, output and send functions always hand out the wide
- * canonical form, so packed states stay inside aggregates.
+ * canonical form, so a packed state leaves an aggregate only when a
+ * transition function is called by hand.
  *
  * window_funnel() keeps its window and mode in the state (FUNNEL_HAS_PARAMS)
  * because its final function cannot see the aggregate's arguments;
