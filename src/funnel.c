@@ -302,8 +302,6 @@ check_event_arg(FunctionCallInfo fcinfo, int event_arg)
 static void
 learn_arg_kinds(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first_step)
 {
-	Oid			collation = PG_GET_COLLATION();
-
 	if (cache->have_kinds)
 		return;
 	cache->has_mode = get_fn_expr_argtype(fcinfo->flinfo, 2) == TEXTOID;
@@ -326,7 +324,8 @@ learn_arg_kinds(FunctionCallInfo fcinfo, FunnelArgCache *cache, int first_step)
 		else
 			cache->names_stable = get_fn_expr_arg_stable(fcinfo->flinfo, first_step + 1);
 		/* texteq compares bytes unless the collation is nondeterministic */
-		cache->bytewise = !OidIsValid(collation) || get_collation_isdeterministic(collation);
+		cache->bytewise = !OidIsValid(PG_GET_COLLATION()) ||
+			get_collation_isdeterministic(PG_GET_COLLATION());
 	}
 	cache->have_kinds = true;
 }

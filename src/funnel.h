@@ -143,6 +143,33 @@ typedef struct FunnelStepReport
 	double		p90_us;			/* 90th percentile of that time */
 } FunnelStepReport;
 
+/* The packed form of a row, and back (see the file header) */
+static inline bool
+funnel_packable(int64 ts)
+{
+	return ts > -FUNNEL_PACK_TS_LIMIT && ts < FUNNEL_PACK_TS_LIMIT;
+}
+
+static inline int64
+funnel_pack(int64 ts, uint32 mask)
+{
+	Assert(funnel_packable(ts) && mask <= 0xff);
+	return ts * 256 + (int64) mask;
+}
+
+static inline uint32
+funnel_packed_mask(int64 v)
+{
+	return (uint32) (v & 0xff);
+}
+
+static inline int64
+funnel_packed_ts(int64 v)
+{
+	/* exact division: v = ts * 256 + mask */
+	return (v - (int64) funnel_packed_mask(v)) / 256;
+}
+
 /*
  * cq_funnel_packed_append
  *		Append one row to a packed state in place, when the row can be
@@ -158,11 +185,9 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
 	int64		v;
 
 	Assert(st->flags & FUNNEL_PACKED);
-	Assert(mask <= 0xff);
-	if (st->nevents >= st->capacity ||
-		ts <= -FUNNEL_PACK_TS_LIMIT || ts >= FUNNEL_PACK_TS_LIMIT)
+	if (st->nevents >= st->capacity || !funnel_packable(ts))
 		return false;
-	v = ts * 256 + (int64) mask;
+	v = funnel_pack(ts, mask);
 	if (st->nevents > 0)
 	{
 		int64		last = pk[st->nevents - 1];

@@ -58,22 +58,32 @@
  */
 
 /*
- * A new empty state for nsteps steps with room for capacity events,
+ * A new empty state for nsteps steps with room for capacity events, packed
+ * or wide, allocated in cxt.  The caller has checked nsteps.
+ */
+static FunnelState *
+funnel_state_alloc(int nsteps, int32 capacity, bool packed, MemoryContext cxt)
+{
+	Size		size = packed ? FUNNEL_PACKED_SIZE(capacity) : FUNNEL_STATE_SIZE(capacity);
+	FunnelState *st = (FunnelState *) MemoryContextAllocZero(cxt, size);
+
+	SET_VARSIZE(st, size);
+	st->version = CQ_FUNNEL_STATE_VERSION;
+	st->nsteps = (uint8) nsteps;
+	st->flags = FUNNEL_SORTED | (packed ? FUNNEL_PACKED : 0);
+	st->nevents = 0;
+	st->capacity = capacity;
+	return st;
+}
+
+/*
+ * A new empty wide state for nsteps steps with room for capacity events,
  * allocated in cxt.  The caller has checked nsteps.
  */
 FunnelState *
 cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt)
 {
-	FunnelState *st;
-
-	st = (FunnelState *) MemoryContextAllocZero(cxt, FUNNEL_STATE_SIZE(capacity));
-	SET_VARSIZE(st, FUNNEL_STATE_SIZE(capacity));
-	st->version = CQ_FUNNEL_STATE_VERSION;
-	st->nsteps = (uint8) nsteps;
-	st->flags = FUNNEL_SORTED;
-	st->nevents = 0;
-	st->capacity = capacity;
-	return st;
+	return funnel_state_alloc(nsteps, capacity, false, cxt);
 }
 
 /*
@@ -83,18 +93,9 @@ cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt)
 FunnelState *
 cq_funnel_state_new_accumulator(int nsteps, MemoryContext cxt)
 {
-	FunnelState *st;
-
 	if (nsteps > FUNNEL_PACK_MAX_STEPS)
-		return cq_funnel_state_new(nsteps, FUNNEL_INITIAL_CAPACITY, cxt);
-	st = (FunnelState *) MemoryContextAllocZero(cxt, FUNNEL_PACKED_SIZE(FUNNEL_PACKED_INITIAL_CAPACITY));
-	SET_VARSIZE(st, FUNNEL_PACKED_SIZE(FUNNEL_PACKED_INITIAL_CAPACITY));
-	st->version = CQ_FUNNEL_STATE_VERSION;
-	st->nsteps = (uint8) nsteps;
-	st->flags = FUNNEL_SORTED | FUNNEL_PACKED;
-	st->nevents = 0;
-	st->capacity = FUNNEL_PACKED_INITIAL_CAPACITY;
-	return st;
+		return funnel_state_alloc(nsteps, FUNNEL_INITIAL_CAPACITY, false, cxt);
+	return funnel_state_alloc(nsteps, FUNNEL_PACKED_INITIAL_CAPACITY, true, cxt);
 }
 
 /*
@@ -119,11 +120,8 @@ cq_funnel_state_widen(const FunnelState *st, int64 capacity, MemoryContext cxt)
 
 		for (int32 i = 0; i < st->nevents; i++)
 		{
-			uint32		mask = (uint32) (pk[i] & 0xff);
-
-			/* exact division: pk = ts * 256 + mask */
-			w->events[i].ts = (pk[i] - (int64) mask) / 256;
-			w->events[i].mask = mask;
+			w->events[i].ts = funnel_packed_ts(pk[i]);
+			w->events[i].mask = funnel_packed_mask(pk[i]);
 			w->events[i].reserved = 0;
 		}
 	}
@@ -222,7 +220,7 @@ cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask, MemoryContext grow_c
 	{
 		if (cq_funnel_packed_append(st, ts, mask))
 			return st;
-		if (ts > -FUNNEL_PACK_TS_LIMIT && ts < FUNNEL_PACK_TS_LIMIT)
+		if (funnel_packable(ts))
 		{
 			/* no room: grow, then there is */
 			st = funnel_state_reserve(st, (int64) st->nevents + 1, grow_cxt);
@@ -366,7 +364,7 @@ packed_sort(FunnelState *st)
 	for (i = 0; i < st->nevents; i++)
 	{
 		/* a repeated (ts, 0) row: equal packed values with mask 0 */
-		if (out > 0 && (pk[i] & 0xff) == 0 && pk[out - 1] == pk[i])
+		if (out > 0 && funnel_packed_mask(pk[i]) == 0 && pk[out - 1] == pk[i])
 			continue;
 		pk[out++] = pk[i];
 	}
@@ -1202,14 +1200,12 @@ cq_funnel_packed_stage(const FunnelState *st, int64 window)
 	Assert(nsteps >= 1 && nsteps <= FUNNEL_PACK_MAX_STEPS);
 	while (i < st->nevents)
 	{
-		/* ts * 256: the packed value with its mask byte cleared */
-		int64		key = pk[i] & ~INT64CONST(0xff);
-		int64		ts = key / 256;
+		int64		ts = funnel_packed_ts(pk[i]);
 		uint32		all = 0;
 
 		do
-			all |= (uint32) (pk[i++] & 0xff);
-		while (i < st->nevents && (pk[i] & ~INT64CONST(0xff)) == key);
+			all |= funnel_packed_mask(pk[i++]);
+		while (i < st->nevents && funnel_packed_ts(pk[i]) == ts);
 		all &= stepmask;
 
 		while (all != 0)
