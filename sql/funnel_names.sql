@@ -93,7 +93,7 @@ SELECT cq.window_funnel('1 hour', ts, e::text, 'view', 'cart') AS names_as_text,
 \set VERBOSITY sqlstate
 SELECT cq.window_funnel('1 hour', ts, e, 'view', 'cart') OVER (PARTITION BY uid) FROM fn_citext;
 SELECT cq.funnel_events(ts, e, 'view', 'cart') OVER (PARTITION BY uid) FROM fn_citext;
-SELECT cq.window_funnel_transfn(NULL, '1 hour', ts, e, ARRAY['view']) FROM fn_citext;
+SELECT cq_internal.window_funnel_transfn(NULL, '1 hour', ts, e, ARRAY['view']) FROM fn_citext;
 -- char(n) equality ignores trailing spaces, text's does not: refused too
 SELECT cq.window_funnel('1 hour', ts, e::char(6), 'View  ', 'CART') FROM fn_citext;
 \set VERBOSITY default
