@@ -122,7 +122,7 @@ demo:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh demo
 
 test:
-	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh test
+	@PG_CFLAGS='$(PG_CFLAGS)' CITUS_TARBALL='$(CITUS_TARBALL)' bash test/harness.sh test
 
 bench:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh bench

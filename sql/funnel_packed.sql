@@ -110,3 +110,18 @@ SELECT m AS mode, count(*) AS users, count(*) FILTER (WHERE a <> b) AS differ,
                             'strict_once', 'strict_order,allow_reentry']) m
          GROUP BY m, uid) s
  GROUP BY m ORDER BY m;
+
+-- A row matching no step is held once per time, also where two states meet
+-- (found by the Citus suite: a worker's partial state shipped as text must
+-- read back) and where a small sorted state takes a row out of order before
+-- it is widened.
+SELECT cq_internal.funnel_combine(a, b)::text AS combined,
+       cq_internal.funnel_combine(a, b)::text::cq.funnel_state::text = cq_internal.funnel_combine(a, b)::text
+         AS reads_back
+  FROM (SELECT 'v1 steps=2 params=- events=2 0:0,10:1'::cq.funnel_state AS a,
+               'v1 steps=2 params=- events=2 0:0,5:2'::cq.funnel_state AS b) s;
+SELECT st::text AS widened, st::text::cq.funnel_state::text = st::text AS reads_back
+  FROM (SELECT cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(
+                 cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(NULL,
+                   timestamptz '2000-01-01', false, false), timestamptz '2000-01-01 00:00:10', true, false),
+                 timestamptz '2000-01-01', false, false), 'infinity', false, true) AS st) s;

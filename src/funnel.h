@@ -194,9 +194,15 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
 				pk[st->nevents++] = v;
 				return true;
 			}
-			/* a small sorted state stays sorted: insert in place */
-			for (; i > 0 && pk[i - 1] > v; i--)
-				pk[i] = pk[i - 1];
+			/*
+			 * A small sorted state stays sorted (and holds a foreign row
+			 * once per time): insert in place.
+			 */
+			while (i > 0 && pk[i - 1] > v)
+				i--;
+			if (mask == 0 && i > 0 && pk[i - 1] == v)
+				return true;
+			memmove(&pk[i + 1], &pk[i], (st->nevents - i) * sizeof(int64));
 			pk[i] = v;
 			st->nevents++;
 			return true;

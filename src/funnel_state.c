@@ -245,6 +245,25 @@ cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask, MemoryContext grow_c
 }
 
 /*
+ * Drop repeated (ts, 0) rows from a sorted wide state: a row satisfying no
+ * step only matters by its time, and the canonical form holds it once.
+ */
+static void
+drop_repeated_foreign(FunnelState *st)
+{
+	int32		out = 0;
+
+	for (int32 i = 0; i < st->nevents; i++)
+	{
+		if (out > 0 && st->events[i].mask == 0 &&
+			st->events[out - 1].mask == 0 && st->events[out - 1].ts == st->events[i].ts)
+			continue;
+		st->events[out++] = st->events[i];
+	}
+	st->nevents = out;
+}
+
+/*
  * cq_funnel_state_merge
  *		Merge other into st (the state of the union of both groups of rows).
  *		st is modified in place when it has room; other is never modified.
@@ -307,6 +326,9 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 		st->flags &= ~FUNNEL_SORTED;
 	}
 	st->nevents = n1 + n2;
+	/* both sides may hold a foreign row at the same time: keep one */
+	if (st->flags & FUNNEL_SORTED)
+		drop_repeated_foreign(st);
 	return st;
 }
 
@@ -381,8 +403,6 @@ packed_sort(FunnelState *st)
 void
 cq_funnel_state_sort(FunnelState *st)
 {
-	int32		out = 0;
-
 	if (st->flags & FUNNEL_PACKED)
 	{
 		packed_sort(st);
@@ -409,14 +429,7 @@ cq_funnel_state_sort(FunnelState *st)
 		else
 			qsort(st->events, st->nevents, sizeof(FunnelEvent), event_qsort_cmp);
 	}
-	for (int32 i = 0; i < st->nevents; i++)
-	{
-		if (out > 0 && st->events[i].mask == 0 &&
-			st->events[out - 1].mask == 0 && st->events[out - 1].ts == st->events[i].ts)
-			continue;
-		st->events[out++] = st->events[i];
-	}
-	st->nevents = out;
+	drop_repeated_foreign(st);
 	st->flags |= FUNNEL_SORTED;
 }
 

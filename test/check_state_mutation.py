@@ -249,7 +249,7 @@ def main():
         copy_in("mut_bin", [(n, k, p) for n, (k, _, p) in enumerate(cases)])
         res = psql("SELECT n, mut_try_bin(k, ('cq.' || CASE k WHEN 'funnel' THEN 'funnel_state' "
                    "WHEN 'signal' THEN 'event_signal' ELSE 'rank_sample' END)::regtype, "
-                   "('cq.' || CASE k WHEN 'funnel' THEN 'funnel_state' WHEN 'signal' THEN "
+                   "('cq_internal.' || CASE k WHEN 'funnel' THEN 'funnel_state' WHEN 'signal' THEN "
                    "'event_signal' ELSE 'rank_sample' END || '_send')::regproc, p) "
                    "FROM mut_bin ORDER BY n")
         for (n, r), (kind, b, _) in zip(res, cases):
