@@ -112,19 +112,29 @@ SELECT rank, event_name, users, round(correlation::numeric, 6) AS r, verdict
 CREATE VIEW up_fixed AS
 SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart') AS stage
   FROM up_ev GROUP BY uid;
-CREATE TABLE up_before AS
+-- what the views and stored states give, before and after the update
+CREATE VIEW up_results AS
 SELECT 'stage' AS what, string_agg(format('%s:%s:%s', uid, stage, strict_stage), ',' ORDER BY uid) AS result FROM up_stage
 UNION ALL SELECT 'names', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_names
 UNION ALL SELECT 'report', string_agg(format('%s', r), ',' ORDER BY r.step) FROM up_report r
 UNION ALL SELECT 'signal', format('%s %s %s', r, p, lift) FROM up_signal
 UNION ALL SELECT 'rank', format('%s %s %s', rho, auc, ret) FROM up_rank
 UNION ALL SELECT 'ranked', string_agg(format('%s', x), ',' ORDER BY x.rank) FROM up_ranked x
-UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed
 UNION ALL SELECT 'states', string_agg(st::text, ',' ORDER BY uid) FROM up_states
 UNION ALL SELECT 'signals', string_agg(sig::text, ',' ORDER BY day) FROM up_signals
 UNION ALL SELECT 'sample', string_agg(cq_sample::text, ',') FROM up_ranks;
+CREATE TABLE up_before AS
+SELECT * FROM up_results
+UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed;
 
--- 2. The update stops at the view bound to a replaced form, and changes nothing
+-- 2. The README's query lists the views bound to a 1.0 form that 1.1 replaces
+SELECT DISTINCT r.ev_class::regclass AS recreate_after_update
+  FROM pg_depend d
+  JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+  JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
+ WHERE p.pronamespace = 'cq'::regnamespace AND p.proname IN ('window_funnel', 'funnel_events')
+   AND (p.provariadic = 'boolean'::regtype OR 'boolean'::regtype = ANY (p.proargtypes::regtype[]));
+-- The update stops at that view, and changes nothing
 \set VERBOSITY default
 ALTER EXTENSION conversion_quality UPDATE TO '1.1';
 \set VERBOSITY terse
@@ -139,16 +149,8 @@ SELECT format('CREATE VIEW up_fixed AS %s', def) FROM up_saved \gexec
 
 -- 3. Stored states and views give the same results
 CREATE TABLE up_after AS
-SELECT 'stage' AS what, string_agg(format('%s:%s:%s', uid, stage, strict_stage), ',' ORDER BY uid) AS result FROM up_stage
-UNION ALL SELECT 'names', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_names
-UNION ALL SELECT 'report', string_agg(format('%s', r), ',' ORDER BY r.step) FROM up_report r
-UNION ALL SELECT 'signal', format('%s %s %s', r, p, lift) FROM up_signal
-UNION ALL SELECT 'rank', format('%s %s %s', rho, auc, ret) FROM up_rank
-UNION ALL SELECT 'ranked', string_agg(format('%s', x), ',' ORDER BY x.rank) FROM up_ranked x
-UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed
-UNION ALL SELECT 'states', string_agg(st::text, ',' ORDER BY uid) FROM up_states
-UNION ALL SELECT 'signals', string_agg(sig::text, ',' ORDER BY day) FROM up_signals
-UNION ALL SELECT 'sample', string_agg(cq_sample::text, ',') FROM up_ranks;
+SELECT * FROM up_results
+UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed;
 SELECT b.what, b.result IS NOT NULL AND length(b.result) > 0 AS has_result,
        b.result = a.result AS same_after_update
   FROM up_before b JOIN up_after a USING (what) ORDER BY b.what;
