@@ -3,6 +3,7 @@
 # Build and install into an existing PostgreSQL:   make && make install
 # Whole set-up, throwaway cluster, sample report:  make demo
 # Whole set-up, throwaway cluster, every suite:    make test
+#   ... with the Citus suite (Citus built, cached):  make test CITUS_TARBALL=path/to/citus-X.Y.Z.tar.gz
 # libFuzzer harnesses, FUZZ_SECONDS each (60):      make fuzz
 # pg_regress with the server under valgrind:        make valgrind
 
@@ -109,6 +110,9 @@ override CXXFLAGS += -std=c++14
 
 $(DATA_built): $(SQL_SOURCES)
 	cat $^ > $@
+
+# PGXS tracks no header dependencies: rebuild every object when a header changes
+$(OBJS): $(wildcard src/*.h)
 else
 # PostgreSQL's build files are not installed yet (a fresh machine): only
 # `make demo` and `make test` work here, and they install them first.

@@ -60,6 +60,10 @@ SELECT cq.window_funnel('1 day', ts, true, 'cart'::text) FROM (VALUES (timestamp
 SELECT cq.window_funnel('1 day', 'strict_order', ts, e = 'view', 2.5) FROM fa_ev;
 SELECT cq.funnel_events(ts, ARRAY[1, 2]) FROM (VALUES (timestamptz '2024-01-01')) v(ts);
 SELECT cq.funnel_events(ts, now()) FROM (VALUES (timestamptz '2024-01-01')) v(ts);
+-- untyped literals have no type to check (1.0's fixed-arity forms read them as booleans)
+SELECT cq.window_funnel('1 day', ts, true, NULL) FROM (VALUES (timestamptz '2024-01-01')) v(ts);
+SELECT cq.window_funnel('1 day', ts, true, NULL::boolean) AS typed_null_skips_the_row
+  FROM (VALUES (timestamptz '2024-01-01')) v(ts);
 -- a function that cannot resolve at all
 SELECT cq.window_funnel('1 day', ts) FROM (VALUES (timestamptz '2024-01-01')) v(ts);
 \set VERBOSITY terse

@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -94,8 +95,14 @@ void
 cq_check_table_readable(Oid relid, const char *fn)
 {
 	Oid			role = GetUserId();
-	char		relkind = get_rel_relkind(relid);
+	char		relkind;
 
+	/*
+	 * Lock the relation as the query will, so that it cannot be dropped
+	 * between these checks and the query (its name must stay readable).
+	 */
+	LockRelationOid(relid, AccessShareLock);
+	relkind = get_rel_relkind(relid);
 	if (relkind == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -106,12 +113,21 @@ cq_check_table_readable(Oid relid, const char *fn)
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind), get_rel_name(relid));
 }
 
-/* The relation's schema-qualified name, quoted where needed */
-static char *
-relation_text(Oid relid)
+/*
+ * cq_relation_name
+ *		The schema-qualified name of a relation locked by
+ *		cq_check_table_readable, quoted where needed (for queries and
+ *		messages).
+ */
+char *
+cq_relation_name(Oid relid)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	char	   *rel = get_rel_name(relid);
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+
+	if (rel == NULL || nsp == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	return quote_qualified_identifier(nsp, rel);
 }
 
 /*
@@ -131,7 +147,7 @@ cq_check_column(Oid relid, const char *column, CqColumnKind kind, const char *fn
 	if (attnum <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" does not exist in %s", column, relation_text(relid)),
+				 errmsg("column \"%s\" does not exist in %s", column, cq_relation_name(relid)),
 				 errdetail("%s reads it as %s.", fn, argname),
 				 errhint("Pass the name of an existing column, for example %s => 'my_column'.",
 						 argname)));
@@ -142,7 +158,7 @@ cq_check_column(Oid relid, const char *column, CqColumnKind kind, const char *fn
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of %s has type %s, not a timestamp",
-						column, relation_text(relid), format_type_be(type)),
+						column, cq_relation_name(relid), format_type_be(type)),
 				 errdetail("%s", role),
 				 errhint("Use a timestamptz, timestamp or date column, or a view that casts one.")));
 	if (kind == CQ_COLUMN_NUMBER &&
@@ -151,7 +167,7 @@ cq_check_column(Oid relid, const char *column, CqColumnKind kind, const char *fn
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of %s has type %s, not a number",
-						column, relation_text(relid), format_type_be(type)),
+						column, cq_relation_name(relid), format_type_be(type)),
 				 errdetail("%s", role),
 				 errhint("Use a numeric column, or a view that casts one.")));
 	return type;

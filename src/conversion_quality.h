@@ -53,6 +53,7 @@ typedef enum CqColumnKind
 } CqColumnKind;
 
 extern void cq_check_table_readable(Oid relid, const char *fn);
+extern char *cq_relation_name(Oid relid);
 extern Oid	cq_check_column(Oid relid, const char *column, CqColumnKind kind,
 							const char *fn, const char *argname, const char *role);
 

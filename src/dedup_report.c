@@ -150,8 +150,7 @@ dedup_report(PG_FUNCTION_ARGS)
 	appendStringInfo(&q, report_query,
 					 quote_identifier(col[2]), quote_identifier(col[3]),
 					 quote_identifier(col[4]), quote_identifier(col[5]), scope_expr,
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(events)),
-												get_rel_name(events)));
+					 cq_relation_name(events));
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (rsinfo->setDesc->natts != 12)

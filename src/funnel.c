@@ -111,23 +111,20 @@ Datum
 window_funnel_transfn(PG_FUNCTION_ARGS)
 {
 	FunnelCallArgs *args = cq_funnel_call_args(fcinfo, true);
-	bool		has_mode = cq_funnel_call_has_mode(args);
-	int			tsarg = cq_funnel_call_ts_arg(args);
+	bool		has_mode;
+	int			tsarg;
 	int64		window;
 	uint32		mode = 0;
 	int			nsteps;
 	uint32		mask;
 	FunnelState *st;
 
-	/* the commonest row: a packed state in an aggregate, no mode (funnel.h) */
-	if (cq_funnel_call_fast(args) && !PG_ARGISNULL(0) && !PG_ARGISNULL(1) &&
-		!PG_ARGISNULL(tsarg) &&
-		cq_funnel_call_window_known(args, PG_GETARG_INTERVAL_P(1), &window) &&
-		cq_funnel_row_steps(fcinfo, args, &nsteps, &mask) &&
-		cq_funnel_state_fast_add((FunnelState *) DatumGetPointer(PG_GETARG_DATUM(0)),
-								 window, nsteps, PG_GETARG_INT64(tsarg), mask))
+	/* the commonest row: a packed state in an aggregate, no mode (funnel_args.c) */
+	if (cq_funnel_fast_row(fcinfo, args))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 
+	has_mode = cq_funnel_call_has_mode(args);
+	tsarg = cq_funnel_call_ts_arg(args);
 	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

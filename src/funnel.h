@@ -198,11 +198,17 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
 			 * A small sorted state stays sorted (and holds a foreign row
 			 * once per time): insert in place.
 			 */
-			while (i > 0 && pk[i - 1] > v)
-				i--;
-			if (mask == 0 && i > 0 && pk[i - 1] == v)
-				return true;
-			memmove(&pk[i + 1], &pk[i], (st->nevents - i) * sizeof(int64));
+			if (mask == 0)
+			{
+				int32		j = i;
+
+				while (j > 0 && pk[j - 1] > v)
+					j--;
+				if (j > 0 && pk[j - 1] == v)
+					return true;
+			}
+			for (; i > 0 && pk[i - 1] > v; i--)
+				pk[i] = pk[i - 1];
 			pk[i] = v;
 			st->nevents++;
 			return true;
@@ -266,15 +272,28 @@ cq_funnel_state_nsteps(const FunnelState *st)
 /* What a transition function of cq.window_funnel or cq.funnel_events reads */
 typedef struct FunnelCallArgs FunnelCallArgs;
 
-extern FunnelCallArgs *cq_funnel_call_args(FunctionCallInfo fcinfo, bool has_window);
+extern FunnelCallArgs *cq_funnel_learn_call_args(FunctionCallInfo fcinfo, bool has_window);
+
+/*
+ * cq_funnel_call_args
+ *		The call site's argument reader (funnel_args.c), learned on the
+ *		first row and kept in fn_extra; has_window: a cq.window_funnel
+ *		transition, else cq.funnel_events.
+ */
+static inline FunnelCallArgs *
+cq_funnel_call_args(FunctionCallInfo fcinfo, bool has_window)
+{
+	if (fcinfo->flinfo->fn_extra != NULL)
+		return (FunnelCallArgs *) fcinfo->flinfo->fn_extra;
+	return cq_funnel_learn_call_args(fcinfo, has_window);
+}
+
 extern bool cq_funnel_call_has_mode(const FunnelCallArgs *a);
 extern int	cq_funnel_call_ts_arg(const FunnelCallArgs *a);
-extern bool cq_funnel_call_fast(const FunnelCallArgs *a);
+extern bool cq_funnel_fast_row(FunctionCallInfo fcinfo, FunnelCallArgs *a);
 extern bool cq_funnel_row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps,
 								uint32 *mask);
 extern int64 cq_funnel_call_window(FunnelCallArgs *a, const Interval *window);
-extern bool cq_funnel_call_window_known(const FunnelCallArgs *a, const Interval *window,
-										int64 *window_us);
 extern uint32 cq_funnel_call_mode(FunctionCallInfo fcinfo, FunnelCallArgs *a, text *mode);
 
 extern void cq_funnel_read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg,

@@ -247,8 +247,8 @@ aggregate_has_transfn(Oid aggfn, Oid transfn)
 /*
  * The caller's expression of transition argument argno, or NULL when there
  * is none to see: the Aggref of an aggregate (aggregate argument i is
- * transition argument i + 1); the WindowFunc of a window node that runs
- * this transition function; the FuncExpr of a direct call.
+ * transition argument i + 1), or the FuncExpr of a direct call.  (A window
+ * node's transition functions get placeholders: see check_event_arg.)
  */
 static Node *
 caller_arg_expr(FunctionCallInfo fcinfo, int argno)
@@ -260,6 +260,24 @@ caller_arg_expr(FunctionCallInfo fcinfo, int argno)
 		return list_length(aggref->args) >= argno ?
 			(Node *) ((TargetEntry *) list_nth(aggref->args, argno - 1))->expr : NULL;
 	if (fcinfo->context && IsA(fcinfo->context, WindowAggState))
+		return NULL;
+	if (fn_expr && IsA(fn_expr, FuncExpr) && list_length(((FuncExpr *) fn_expr)->args) > argno)
+		return (Node *) list_nth(((FuncExpr *) fn_expr)->args, argno);
+	return NULL;
+}
+
+/*
+ * check_event_expr on the event argument (transition argument argno)
+ * wherever the call comes from: an aggregate, a direct call, or every
+ * WindowFunc of a window node that runs this transition function (the node
+ * shares one transition function among all its calls of the aggregate).
+ */
+static void
+check_event_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Node	   *expr;
+
+	if (!AggGetAggref(fcinfo) && fcinfo->context && IsA(fcinfo->context, WindowAggState))
 	{
 		ListCell   *lc;
 
@@ -269,13 +287,13 @@ caller_arg_expr(FunctionCallInfo fcinfo, int argno)
 
 			if (list_length(wf->args) >= argno &&
 				aggregate_has_transfn(wf->winfnoid, fcinfo->flinfo->fn_oid))
-				return (Node *) list_nth(wf->args, argno - 1);
+				check_event_expr((Node *) list_nth(wf->args, argno - 1));
 		}
-		return NULL;
+		return;
 	}
-	if (fn_expr && IsA(fn_expr, FuncExpr) && list_length(((FuncExpr *) fn_expr)->args) > argno)
-		return (Node *) list_nth(((FuncExpr *) fn_expr)->args, argno);
-	return NULL;
+	expr = caller_arg_expr(fcinfo, argno);
+	if (expr)
+		check_event_expr(expr);
 }
 
 /*
@@ -331,6 +349,12 @@ learn_any_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, bool has_window)
 		a->form = FUNNEL_STEPS_BOOLS;
 		return;
 	}
+	if (bad == UNKNOWNOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a step of %s has no type", fn_name(has_window)),
+				 errdetail("A quoted literal or a bare NULL passed as a VARIADIC \"any\" step stays of type unknown."),
+				 errhint("Write true, false or NULL::boolean, or cast the literal, as in 't'::boolean.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_DATATYPE_MISMATCH),
 			 errmsg("%s takes its steps as boolean conditions, not %s", fn_name(has_window),
@@ -340,25 +364,24 @@ learn_any_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, bool has_window)
 }
 
 /*
- * cq_funnel_call_args
- *		The call site's argument reader, learned on its first row: where the
- *		mode, the time and the steps are, from the declared signature
- *		(state, [window interval, [mode text,]] ts, steps...), and for
- *		VARIADIC "any" from the call expression.  has_window: a
- *		cq.window_funnel transition, else cq.funnel_events.
+ * cq_funnel_learn_call_args
+ *		The call site's argument reader (cq_funnel_call_args, funnel.h),
+ *		learned on its first row: where the mode, the time and the steps
+ *		are, from the declared signature (state, [window interval, [mode
+ *		text,]] ts, steps...), and for VARIADIC "any" from the call
+ *		expression.  has_window: a cq.window_funnel transition, else
+ *		cq.funnel_events.  Kept in fn_extra.
  */
 FunnelCallArgs *
-cq_funnel_call_args(FunctionCallInfo fcinfo, bool has_window)
+cq_funnel_learn_call_args(FunctionCallInfo fcinfo, bool has_window)
 {
-	FunnelCallArgs *a = (FunnelCallArgs *) fcinfo->flinfo->fn_extra;
+	FunnelCallArgs *a;
 	HeapTuple	tup;
 	Form_pg_proc proc;
 	int			nargs;
 	Oid			types[FUNC_MAX_ARGS];
 	Oid			variadic;
 
-	if (a != NULL)
-		return a;
 	a = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelCallArgs));
 
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
@@ -385,10 +408,7 @@ cq_funnel_call_args(FunctionCallInfo fcinfo, bool has_window)
 	else if (nargs == a->first + 2 && types[a->first] == TEXTOID &&
 			 types[a->first + 1] == TEXTARRAYOID)
 	{
-		Node	   *event = caller_arg_expr(fcinfo, a->first);
-
-		if (event)
-			check_event_expr(event);
+		check_event_arg(fcinfo, a->first);
 		a->form = FUNNEL_STEPS_NAMES;
 		a->names_stable = arg_is_constant(fcinfo, a->first + 1);
 	}
@@ -413,23 +433,18 @@ cq_funnel_call_args(FunctionCallInfo fcinfo, bool has_window)
 	return a;
 }
 
+/* Does the call site pass a mode (argument 2)? */
 bool
 cq_funnel_call_has_mode(const FunnelCallArgs *a)
 {
 	return a->has_mode;
 }
 
+/* The argument number of the call site's time */
 int
 cq_funnel_call_ts_arg(const FunnelCallArgs *a)
 {
 	return a->ts_arg;
-}
-
-/* May cq.window_funnel try cq_funnel_state_fast_add for this call site? */
-bool
-cq_funnel_call_fast(const FunnelCallArgs *a)
-{
-	return a->fast;
 }
 
 /* ------------------------------------------------------------------------
@@ -490,8 +505,6 @@ row_names(FunctionCallInfo fcinfo, FunnelCallArgs *a)
 	bool	   *nulls;
 	int			n;
 
-	if (a->have_names && a->names_stable)
-		return;
 	if (PG_ARGISNULL(names_arg))
 		refuse_null_names();
 	arr = PG_GETARG_ARRAYTYPE_P(names_arg);
@@ -548,7 +561,7 @@ bytes_equal(const char *a, const char *b, int len)
  * then one row fires several steps).  False when the row must be skipped: a
  * NULL event, as a NULL boolean step would be.
  */
-static bool
+pg_attribute_always_inline static bool
 names_row_mask(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uint32 *mask)
 {
 	text	   *ev;
@@ -556,7 +569,8 @@ names_row_mask(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uint32 *
 	int			len;
 	uint32		m = 0;
 
-	row_names(fcinfo, a);
+	if (!(a->have_names && a->names_stable))
+		row_names(fcinfo, a);
 	*nsteps = a->nnames;
 	if (PG_ARGISNULL(a->first))
 		return false;
@@ -580,13 +594,12 @@ names_row_mask(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uint32 *
 }
 
 /*
- * cq_funnel_row_steps
- *		The steps of the current row in the call site's form: their count
- *		(1 .. 32) in *nsteps and the mask of those that hold.  False when the
- *		row must be skipped (a NULL step, array or event).
+ * The steps of the current row in the call site's form: their count (1 ..
+ * 32) in *nsteps and the mask of those that hold.  False when the row must
+ * be skipped (a NULL step, array or event).
  */
-bool
-cq_funnel_row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uint32 *mask)
+pg_attribute_always_inline static bool
+row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uint32 *mask)
 {
 	switch (a->form)
 	{
@@ -622,6 +635,45 @@ cq_funnel_row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uin
 			return names_row_mask(fcinfo, a, nsteps, mask);
 	}
 	return false;				/* keep the compiler quiet */
+}
+
+/*
+ * cq_funnel_row_steps
+ *		The steps of the current row (row_steps above), for the transition
+ *		functions' general path.
+ */
+bool
+cq_funnel_row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uint32 *mask)
+{
+	return row_steps(fcinfo, a, nsteps, mask);
+}
+
+/*
+ * cq_funnel_fast_row
+ *		cq.window_funnel's transition for its commonest row, in one call: a
+ *		call site without a mode, inside an aggregate, no NULL time or
+ *		window, the window parsed on an earlier row, and the group's packed
+ *		state ready for it (cq_funnel_state_fast_add).  True when the row is
+ *		taken (the state, argument 0, is the result); false, changing
+ *		nothing, when the general path must handle and check the row.
+ */
+bool
+cq_funnel_fast_row(FunctionCallInfo fcinfo, FunnelCallArgs *a)
+{
+	const Interval *w;
+	int			nsteps;
+	uint32		mask;
+
+	if (!a->fast || !a->have_window || PG_ARGISNULL(0) || PG_ARGISNULL(1) ||
+		PG_ARGISNULL(a->ts_arg))
+		return false;
+	w = PG_GETARG_INTERVAL_P(1);
+	if (w->time != a->window.time || w->day != a->window.day || w->month != a->window.month)
+		return false;
+	if (!row_steps(fcinfo, a, &nsteps, &mask))
+		return false;
+	return cq_funnel_state_fast_add((FunnelState *) DatumGetPointer(PG_GETARG_DATUM(0)),
+									a->window_us, nsteps, PG_GETARG_INT64(a->ts_arg), mask);
 }
 
 /* ------------------------------------------------------------------------
@@ -753,21 +805,6 @@ cq_funnel_call_window(FunnelCallArgs *a, const Interval *window)
 		a->have_window = true;
 	}
 	return a->window_us;
-}
-
-/*
- * cq_funnel_call_window_known
- *		Is window the one parsed last (then *window_us is it)?  The fast
- *		path's check, which parses nothing.
- */
-bool
-cq_funnel_call_window_known(const FunnelCallArgs *a, const Interval *window, int64 *window_us)
-{
-	if (!a->have_window || window->time != a->window.time || window->day != a->window.day ||
-		window->month != a->window.month)
-		return false;
-	*window_us = a->window_us;
-	return true;
 }
 
 /*

@@ -140,9 +140,9 @@ static CqRankAccum *
 scan_stream(const char *query, int nparams, Datum *params, Interval *horizon,
 			TimestampTz observed_until, MemoryContext work)
 {
-	RankHost	host = {work, horizon};
-	CqRankEnv	env = {host_alloc, host_window_end, host_check_interrupts, &host};
-	CqRankAccum *ra = cq_rank_accum_create(&env, observed_until, MaxAllocHugeSize);
+	RankHost   *host = MemoryContextAlloc(work, sizeof(RankHost));
+	CqRankEnv	env = {host_alloc, host_window_end, host_check_interrupts, host};
+	CqRankAccum *ra;
 	MemoryContext usercxt = AllocSetContextCreate(work, "cq.rank_events user",
 												  ALLOCSET_SMALL_SIZES);
 	Oid			argtypes[1] = {TEXTOID};
@@ -156,6 +156,10 @@ scan_stream(const char *query, int nparams, Datum *params, Interval *horizon,
 	int16		user_len = 8;
 
 	Assert(nparams <= 1);
+	/* the accumulator keeps env, and with it host: both live as long as work */
+	host->cxt = work;
+	host->horizon = horizon;
+	ra = cq_rank_accum_create(&env, observed_until, MaxAllocHugeSize);
 	plan = SPI_prepare(query, nparams, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for the cq.rank_events query: %s",
@@ -328,14 +332,6 @@ rank_events_scan(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* A relation's schema-qualified, quoted name */
-static char *
-quoted_relation(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
-}
-
 /* An argument that must not be NULL */
 static void
 check_not_null(FunctionCallInfo fcinfo, int argno)
@@ -361,9 +357,9 @@ max_time(Oid rel, const char *time, TimestampTz *result)
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT pg_catalog.max(e.%s)::pg_catalog.timestamptz FROM %s e",
-					 quote_identifier(time), quoted_relation(rel));
+					 quote_identifier(time), cq_relation_name(rel));
 	if (SPI_execute(q.data, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read the latest time of %s", quoted_relation(rel));
+		elog(ERROR, "could not read the latest time of %s", cq_relation_name(rel));
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
 		*result = DatumGetTimestampTz(d);
@@ -490,14 +486,14 @@ rank_events_scan_1_1(PG_FUNCTION_ARGS)
 						 "THEN e.%s::pg_catalog.float8 END",
 						 quote_identifier(vcol), quote_identifier(vcol));
 	appendStringInfo(&q, " AS rev FROM %s e WHERE e.%s IS NOT NULL AND e.%s IS NOT NULL AND e.%s IS NOT NULL",
-					 quoted_relation(events), quote_identifier(ucol), quote_identifier(tcol),
+					 cq_relation_name(events), quote_identifier(ucol), quote_identifier(tcol),
 					 quote_identifier(ecol));
 	if (OidIsValid(revenue))
 		appendStringInfo(&q, " UNION ALL SELECT r.%s, r.%s::pg_catalog.timestamptz, NULL::pg_catalog.text, "
 						 "r.%s::pg_catalog.float8 FROM %s r "
 						 "WHERE r.%s IS NOT NULL AND r.%s IS NOT NULL AND r.%s IS NOT NULL",
 						 quote_identifier(ucol), quote_identifier(tcol), quote_identifier(vcol),
-						 quoted_relation(revenue), quote_identifier(ucol), quote_identifier(tcol),
+						 cq_relation_name(revenue), quote_identifier(ucol), quote_identifier(tcol),
 						 quote_identifier(vcol));
 	appendStringInfoString(&q, ") s ORDER BY u, t");
 

@@ -13,57 +13,6 @@
 #include "signal_dist.h"
 
 /*
- * slog1p(v) = sign(v) * log1p(|v|): log1p for revenue (v >= 0), mirrored
- * for refunds so negative values stay usable and ordered.
- */
-static inline double
-slog1p(double v)
-{
-	return (v < 0.0) ? -log1p(-v) : log1p(v);
-}
-
-static inline bool
-group_finite(const CqSignalGroup *g)
-{
-	return isfinite(g->sx) && isfinite(g->sxx) && isfinite(g->lsx) && isfinite(g->lsxx);
-}
-
-/*
- * cq_signal_add
- *		Add one row: the Youngs-Cramer update of PostgreSQL's float8_accum,
- *		for the value and its slog1p, in the group of has_event.  A value
- *		that is not finite is refused (nothing changes); on overflow the
- *		summary is left inconsistent and the caller must raise an error.
- */
-CqSignalStatus
-cq_signal_add(CqSignal *s, bool has_event, double v)
-{
-	CqSignalGroup *g = &s->g[has_event ? 1 : 0];
-	/* revenue is mostly zero: skip log1p there (log1p(+-0) is +-0 anyway) */
-	double		lv = (v == 0.0) ? v : slog1p(v);
-	double		n = (double) (g->n + 1);
-
-	if (!isfinite(v))
-		return CQ_SIGNAL_NOT_FINITE;
-	g->sx += v;
-	g->lsx += lv;
-	if (g->n > 0)
-	{
-		double		tmp = v * n - g->sx;
-		double		ltmp = lv * n - g->lsx;
-
-		g->sxx += tmp * tmp / (n * (n - 1.0));
-		g->lsxx += ltmp * ltmp / (n * (n - 1.0));
-	}
-	if (!group_finite(g))
-		return CQ_SIGNAL_OVERFLOW;
-	g->n++;
-	if (v > 0.0)
-		g->pos++;
-	return CQ_SIGNAL_OK;
-}
-
-/*
  * Merge group b into group a: PostgreSQL's float8_regr_combine, exact when
  * either side is empty.
  */
@@ -91,7 +40,7 @@ group_merge(CqSignalGroup *a, const CqSignalGroup *b)
 	a->lsxx += b->lsxx + n1 * n2 * tmp * tmp / n;
 	a->sx += b->sx;
 	a->lsx += b->lsx;
-	if (!group_finite(a))
+	if (!cq_signal_group_finite(a))
 		return CQ_SIGNAL_OVERFLOW;
 	a->n += b->n;
 	a->pos += b->pos;
@@ -160,8 +109,10 @@ cq_signal_r(const CqSignal *s, double *r)
 /*
  * cq_signal_p_value
  *		Two-sided p-value of r: the t-test with n - 2 degrees of freedom,
- *		p = I_{1-r^2}((n-2)/2, 1/2), which is also the pooled two-sample
- *		t-test of the means.  False when r is undefined or n < 3.
+ *		p = I_{1-r^2}((n-2)/2, 1/2) = 1 - I_{r^2}(1/2, (n-2)/2), which is also
+ *		the pooled two-sample t-test of the means.  Computed as the latter,
+ *		from r^2, so that neither a tiny r (1 - r^2 rounding to 1) nor a
+ *		large n loses precision.  False when r is undefined or n < 3.
  */
 bool
 cq_signal_p_value(const CqSignal *s, double *p)
@@ -181,7 +132,7 @@ cq_signal_p_value(const CqSignal *s, double *p)
 	else if (ar == 0.0)
 		*p = 1.0;
 	else
-		*p = cq_dist_ibeta(df / 2.0, 0.5, (1.0 - ar) * (1.0 + ar));
+		*p = cq_dist_ibetac(0.5, df / 2.0, ar * ar);
 	return true;
 }
 

@@ -36,13 +36,13 @@ namespace
 }
 
 extern "C" double
-cq_dist_ibeta(double a, double b, double x)
+cq_dist_ibetac(double a, double b, double x)
 {
 	try
 	{
 		if (!(a > 0.0) || !(b > 0.0) || !(x >= 0.0 && x <= 1.0))
 			return not_a_number;
-		return boost::math::ibeta(a, b, x, quiet_policy());
+		return boost::math::ibetac(a, b, x, quiet_policy());
 	}
 	catch (...)
 	{

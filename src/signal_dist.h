@@ -20,8 +20,11 @@ extern "C"
 {
 #endif
 
-/* I_x(a, b), the regularized incomplete beta function; a, b > 0, 0 <= x <= 1 */
-extern double cq_dist_ibeta(double a, double b, double x);
+/*
+ * 1 - I_x(a, b), the complement of the regularized incomplete beta function,
+ * computed without cancellation; a, b > 0, 0 <= x <= 1
+ */
+extern double cq_dist_ibetac(double a, double b, double x);
 
 /* P(|T| >= |t|) for Student's t with df > 0 degrees of freedom (df real) */
 extern double cq_dist_t_two_sided_p(double t, double df);
