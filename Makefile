@@ -3,6 +3,7 @@
 # Build and install into an existing PostgreSQL:   make && make install
 # Whole set-up, throwaway cluster, sample report:  make demo
 # Whole set-up, throwaway cluster, every suite:    make test
+#   ... with the Citus suite (Citus built, cached):  make test CITUS_TARBALL=path/to/citus-X.Y.Z.tar.gz
 # libFuzzer harnesses, FUZZ_SECONDS each (60):      make fuzz
 # pg_regress with the server under valgrind:        make valgrind
 
@@ -10,8 +11,11 @@ EXTENSION = conversion_quality
 MODULE_big = conversion_quality
 PGFILEDESC = "conversion_quality - event dedup, funnel progression and signal quality"
 
+# One capability = one header + files named by role + one SQL source (README,
+# "Layout").  Shared pieces first: the module, the codec and text helpers.
 OBJS = \
 	src/conversion_quality.o \
+	src/codec.o \
 	src/utf8_core.o \
 	src/text_util.o \
 	src/key_encoding.o \
@@ -20,22 +24,44 @@ OBJS = \
 	src/identifier_core.o \
 	src/identity_email.o \
 	src/identity_phone.o \
-	src/phone_shim.o \
 	src/identity_fields.o \
-	src/match_key.o \
+	src/identity_match_key.o \
+	src/phone_shim.o \
 	src/dedup_key.o \
-	src/event_fingerprint.o \
+	src/dedup_fingerprint.o \
 	src/dedup_keep.o \
-	src/state_codec.o \
-	src/funnel_state.o \
+	src/dedup_report.o \
 	src/funnel.o \
-	src/retention.o \
-	src/signal_quality.o \
-	src/rank_measures.o \
+	src/funnel_args.o \
+	src/funnel_state.o \
+	src/funnel_scan.o \
+	src/funnel_report.o \
+	src/funnel_retention.o \
+	src/funnel_codec.o \
+	src/signal.o \
+	src/signal_core.o \
+	src/signal_dist.o \
+	src/signal_codec.o \
+	src/rank.o \
+	src/rank_codec.o \
+	src/rank_accum.o \
 	src/rank_events.o
 
+# The current version's install script is built from the SQL sources, in this
+# order; released scripts and upgrade scripts are files of their own.
+EXTVERSION = 1.1
+SQL_SOURCES = \
+	src/conversion_quality.sql \
+	src/identity.sql \
+	src/dedup.sql \
+	src/funnel.sql \
+	src/signal.sql \
+	src/rank.sql
+
+DATA_built = conversion_quality--$(EXTVERSION).sql
 DATA = \
-	conversion_quality--1.0.sql
+	conversion_quality--1.0.sql \
+	conversion_quality--1.0--1.1.sql
 
 REGRESS = \
 	identity \
@@ -53,7 +79,10 @@ REGRESS = \
 	funnel_partial_agg \
 	funnel_readme \
 	funnel_report \
-	funnel_exclusions funnel_packed funnel_names \
+	funnel_exclusions \
+	funnel_packed \
+	funnel_names \
+	funnel_any \
 	signal_quality \
 	signal_state \
 	signal_partial_agg \
@@ -62,11 +91,13 @@ REGRESS = \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \
-	surface
+	surface \
+	upgrade
 
 REGRESS_OPTS = --load-extension=conversion_quality
 
-# libphonenumber is C++; the shim in src/phone_shim.cpp is the only C++ file.
+# libphonenumber and Boost.Math are C++: each is reached through one shim
+# (src/phone_shim.cpp, src/signal_dist.cpp) that never lets an exception out.
 SHLIB_LINK += -lphonenumber -licuuc -lstdc++
 
 PG_CONFIG ?= pg_config
@@ -74,8 +105,14 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 
-# The C++ shim needs C++11 or later (libphonenumber's headers).
+# The C++ shims need C++11 or later (libphonenumber's and Boost's headers).
 override CXXFLAGS += -std=c++14
+
+$(DATA_built): $(SQL_SOURCES)
+	cat $^ > $@
+
+# PGXS tracks no header dependencies: rebuild every object when a header changes
+$(OBJS): $(wildcard src/*.h)
 else
 # PostgreSQL's build files are not installed yet (a fresh machine): only
 # `make demo` and `make test` work here, and they install them first.
@@ -89,7 +126,7 @@ demo:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh demo
 
 test:
-	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh test
+	@PG_CFLAGS='$(PG_CFLAGS)' CITUS_TARBALL='$(CITUS_TARBALL)' bash test/harness.sh test
 
 bench:
 	@PG_CFLAGS='$(PG_CFLAGS)' bash test/harness.sh bench

@@ -121,6 +121,6 @@ SELECT cq.retention(x = 1, y = 1) AS no_rows FROM (VALUES (1, 1)) v(x, y) WHERE 
 SELECT cq.retention(VARIADIC array_fill(true, ARRAY[33]));
 SELECT cq.retention(VARIADIC CASE WHEN x = 1 THEN ARRAY[true] ELSE ARRAY[true, true] END)
   FROM (VALUES (1), (2)) v(x);
-SELECT cq.retention_combine(1, 1::bigint << 40);
+SELECT cq_internal.retention_combine(1, 1::bigint << 40);
 \set VERBOSITY default
 SELECT cq.retention(VARIADIC array_fill(true, ARRAY[33]));

@@ -9,8 +9,8 @@ SET timezone = 'UTC';
 --    canonical one (sorted, (ts, mask) order; repeated foreign rows once).
 --    Times are microseconds from 2000-01-01.
 CREATE TEMP TABLE fp_by_hand AS
-SELECT cq.funnel_events_transfn(cq.funnel_events_transfn(cq.funnel_events_transfn(
-         cq.funnel_events_transfn(NULL,
+SELECT cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(
+         cq_internal.funnel_events_transfn(NULL,
            '2000-01-01 00:00:03', ARRAY[false, true]),
            '2000-01-01 00:00:01', ARRAY[true, false]),
            '1999-12-31 23:59:59', ARRAY[false, false]),
@@ -31,8 +31,8 @@ WITH RECURSIVE r(i, p8, w9) AS (
   SELECT 0, NULL::cq.funnel_state, NULL::cq.funnel_state
   UNION ALL
   SELECT i + 1,
-         cq.funnel_events_transfn(p8, timestamptz '2024-01-01' + i * interval '1 s', ARRAY[true]),
-         cq.funnel_events_transfn(w9, timestamptz '2024-01-01' + i * interval '1 s',
+         cq_internal.funnel_events_transfn(p8, timestamptz '2024-01-01' + i * interval '1 s', ARRAY[true]),
+         cq_internal.funnel_events_transfn(w9, timestamptz '2024-01-01' + i * interval '1 s',
                                   ARRAY[true, false, false, false, false, false, false, false, false])
     FROM r WHERE i < 15)
 SELECT i AS rows, pg_column_size(p8) AS packed_bytes, pg_column_size(w9) AS wide_bytes,
@@ -66,12 +66,12 @@ SELECT uid,
   FROM fp_far GROUP BY uid ORDER BY uid;
 
 -- 3. Merging packed and widened states (what a parallel plan does)
-SELECT cq.funnel_combine(a.st, b.st)::text AS packed_plus_wide,
-       cq.funnel_combine(b.st, a.st)::text AS wide_plus_packed,
-       cq.funnel_combine(a.st, a.st)::text AS packed_plus_packed
-  FROM (SELECT cq.funnel_events_transfn(cq.funnel_events_transfn(NULL,
+SELECT cq_internal.funnel_combine(a.st, b.st)::text AS packed_plus_wide,
+       cq_internal.funnel_combine(b.st, a.st)::text AS wide_plus_packed,
+       cq_internal.funnel_combine(a.st, a.st)::text AS packed_plus_packed
+  FROM (SELECT cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(NULL,
                  '2000-01-01 00:00:02', ARRAY[false, true]), '2000-01-01 00:00:01', ARRAY[true, false]) AS st) a,
-       (SELECT cq.funnel_events_transfn(NULL, 'infinity', ARRAY[false, true]) AS st) b;
+       (SELECT cq_internal.funnel_events_transfn(NULL, 'infinity', ARRAY[false, true]) AS st) b;
 
 -- 4. Packed (8 steps) and wide (the same 8 steps and a 9th that never
 --    fires) give the same stage and step times on generated users, for
@@ -110,3 +110,18 @@ SELECT m AS mode, count(*) AS users, count(*) FILTER (WHERE a <> b) AS differ,
                             'strict_once', 'strict_order,allow_reentry']) m
          GROUP BY m, uid) s
  GROUP BY m ORDER BY m;
+
+-- A row matching no step is held once per time, also where two states meet
+-- (found by the Citus suite: a worker's partial state shipped as text must
+-- read back) and where a small sorted state takes a row out of order before
+-- it is widened.
+SELECT cq_internal.funnel_combine(a, b)::text AS combined,
+       cq_internal.funnel_combine(a, b)::text::cq.funnel_state::text = cq_internal.funnel_combine(a, b)::text
+         AS reads_back
+  FROM (SELECT 'v1 steps=2 params=- events=2 0:0,10:1'::cq.funnel_state AS a,
+               'v1 steps=2 params=- events=2 0:0,5:2'::cq.funnel_state AS b) s;
+SELECT st::text AS widened, st::text::cq.funnel_state::text = st::text AS reads_back
+  FROM (SELECT cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(
+                 cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(NULL,
+                   timestamptz '2000-01-01', false, false), timestamptz '2000-01-01 00:00:10', true, false),
+                 timestamptz '2000-01-01', false, false), 'infinity', false, true) AS st) s;

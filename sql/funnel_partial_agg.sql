@@ -92,15 +92,15 @@ SELECT cq.window_funnel('5 min', ts, e = 'a') AS only_empty FROM pa_part WHERE u
 RESET enable_partitionwise_aggregate;
 RESET max_parallel_workers_per_gather;
 
--- The fixed-arity forms (1 to 8 separate steps) and the VARIADIC forms agree, in every mode
+-- Separate steps (the VARIADIC "any" form) and one boolean array (the typed form) agree, in every mode
 SELECT mode,
        count(*) FILTER (WHERE fixed <> var) AS stage_differs,
        count(*) FILTER (WHERE fixed_st <> var_st) AS state_differs
   FROM (SELECT m.mode, uid,
                cq.window_funnel('5 min', m.mode, ts, e = 'a', e = 'b', e = 'c') AS fixed,
-               cq.window_funnel('5 min', m.mode, ts, VARIADIC ARRAY[e = 'a', e = 'b', e = 'c']) AS var,
+               cq.window_funnel('5 min', m.mode, ts, ARRAY[e = 'a', e = 'b', e = 'c']) AS var,
                cq.funnel_events(ts, e = 'a', e = 'b', e = 'c')::text AS fixed_st,
-               cq.funnel_events(ts, VARIADIC ARRAY[e = 'a', e = 'b', e = 'c'])::text AS var_st
+               cq.funnel_events(ts, ARRAY[e = 'a', e = 'b', e = 'c'])::text AS var_st
           FROM pa_ev, (VALUES (''), ('strict_order'), ('strict_once,strict_deduplication'),
                               ('strict_increase')) m(mode)
          GROUP BY m.mode, uid) q
@@ -111,7 +111,17 @@ SELECT cq.window_funnel('5 min', ts, e = 'a', e = 'b', e = 'c') = cq.window_funn
 -- a NULL among separate steps skips the row, as a NULL array element does
 SELECT cq.window_funnel('1 hour', ts, a, b) AS fixed, cq.window_funnel('1 hour', ts, VARIADIC ARRAY[a, b]) AS var
   FROM (VALUES (timestamptz '2024-01-01', true, false), ('2024-01-01 00:01', NULL, true)) v(ts, a, b);
--- separate steps resolve to the fixed-arity form (no ARRAY[] built per row)
+-- separate steps resolve to the VARIADIC "any" form (no ARRAY[] built per row), an
+-- array to the typed boolean[] form (with or without the VARIADIC keyword)
 EXPLAIN (VERBOSE, COSTS OFF)
-SELECT cq.window_funnel('1 hour', ts, a, b), cq.window_funnel('1 hour', ts, VARIADIC ARRAY[a, b])
+SELECT cq.window_funnel('1 hour', ts, a, b), cq.window_funnel('1 hour', ts, VARIADIC ARRAY[a, b]),
+       cq.window_funnel('1 hour', ts, ARRAY[a, b])
   FROM (VALUES (timestamptz '2024-01-01', true, false)) v(ts, a, b);
+CREATE TEMP VIEW pa_resolved AS
+SELECT cq.window_funnel('1 hour', ts, a, b) AS separate, cq.window_funnel('1 hour', ts, ARRAY[a, b]) AS one_array
+  FROM (VALUES (timestamptz '2024-01-01', true, false)) v(ts, a, b);
+SELECT DISTINCT d.refobjid::regprocedure AS resolved_to
+  FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+ WHERE r.ev_class = 'pa_resolved'::regclass AND d.refclassid = 'pg_proc'::regclass
+ ORDER BY 1;
+

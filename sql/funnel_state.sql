@@ -24,8 +24,8 @@ SELECT cq.funnel_events(ts, e = 'view') AS no_rows FROM fs_ev WHERE false;
 
 -- Text and binary forms round-trip exactly; golden binary form
 SELECT uid, st::text::cq.funnel_state::text = st::text AS text_round_trip FROM fs_st ORDER BY uid;
-SELECT encode(cq.funnel_state_send(st), 'hex') AS golden_binary FROM fs_st WHERE uid = 2;
-SELECT encode(cq.funnel_state_send('v1 steps=2 params=86400000000/3 events=0'), 'hex') AS with_params;
+SELECT encode(cq_internal.funnel_state_send(st), 'hex') AS golden_binary FROM fs_st WHERE uid = 2;
+SELECT encode(cq_internal.funnel_state_send('v1 steps=2 params=86400000000/3 events=0'), 'hex') AS with_params;
 -- (files go to the cluster's data directory, which the test cluster removes)
 SELECT current_setting('data_directory') || '/cq_funnel_state.bin' AS statefile,
        current_setting('data_directory') || '/cq_funnel_raw.bin' AS rawfile \gset
@@ -156,10 +156,10 @@ SELECT cq.funnel_stage(NULL, interval '1 s') IS NULL AS null_state,
   FROM fs_st WHERE uid = 1;
 
 -- Support functions called by hand work on copies and give the same answers
-SELECT cq.funnel_events_finalfn(cq.funnel_events_transfn(cq.funnel_events_transfn(NULL,
+SELECT cq_internal.funnel_events_finalfn(cq_internal.funnel_events_transfn(cq_internal.funnel_events_transfn(NULL,
          '2024-01-01 00:00:05+00', ARRAY[false, true]), '2024-01-01 00:00:01+00', ARRAY[true, false]))
   AS by_hand;
-SELECT cq.funnel_stage(cq.funnel_combine(a, b), interval '1 min') AS combined,
+SELECT cq.funnel_stage(cq_internal.funnel_combine(a, b), interval '1 min') AS combined,
        a::text AS a_unchanged
   FROM (VALUES ('v1 steps=2 params=- events=1 0:1'::cq.funnel_state,
                 'v1 steps=2 params=- events=1 1000000:2'::cq.funnel_state)) v(a, b);

@@ -28,8 +28,8 @@ SELECT cq.match_key('Jane .', 'first_name', 'google') =
 -- a state holding 5e-324 could not be read back (pg_dump and restore, Citus
 -- shipping partial states as text).  Underflow is accepted now; overflow
 -- (1e400) is still refused.
-SELECT cq.rank_sample_transfn(cq.rank_sample_transfn(NULL, 5e-324, 1), -1e-310, 2)::text AS sample_text;
-SELECT cq.rank_sample_transfn(cq.rank_sample_transfn(NULL, 5e-324, 1), -1e-310, 2)::text::cq.rank_sample::text AS sample_again;
+SELECT cq_internal.rank_sample_transfn(cq_internal.rank_sample_transfn(NULL, 5e-324, 1), -1e-310, 2)::text AS sample_text;
+SELECT cq_internal.rank_sample_transfn(cq_internal.rank_sample_transfn(NULL, 5e-324, 1), -1e-310, 2)::text::cq.rank_sample::text AS sample_again;
 SELECT 'v1:1:5e-324,2.2250738585072014e-308'::cq.rank_sample::text AS smallest;
 SELECT cq.event_signal(false, v)::text AS signal_text
   FROM (VALUES (5e-324::float8)) AS t(v);

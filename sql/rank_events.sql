@@ -93,6 +93,12 @@ RESET ROLE;
 REVOKE ALL ON SCHEMA cq, "Shop Data" FROM regress_cq_signal_reader;
 REVOKE ALL ON "Shop Data"."My Events" FROM regress_cq_signal_reader;
 DROP ROLE regress_cq_signal_reader;
--- the internal scan checks the shape and order of its query
-SELECT * FROM cq.rank_events_scan('SELECT 1, now(), ''x''', '1 day', now());
-SELECT * FROM cq.rank_events_scan('SELECT 1, t, ''x''::text, NULL::float8 FROM (VALUES (now()), (now() - interval ''1 day'')) v(t)', '1 day', now());
+-- the internal scan builds its query itself: no function of the extension takes SQL text
+SELECT p.oid::regprocedure AS takes_query_text
+  FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+ WHERE d.refclassid = 'pg_extension'::regclass
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'conversion_quality')
+   AND 'query' = ANY (p.proargnames);
+-- the internal scan checks its arguments like cq.rank_events
+SELECT * FROM cq_internal.rank_events_scan('"Shop Data"."My Events"', '-1 day', 'User Id', 'When',
+                                           'What', 'Amount', NULL, NULL, '{}', 50, NULL, 0.05);

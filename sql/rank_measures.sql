@@ -55,15 +55,15 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
 -- the state: text and binary forms
-SELECT cq.rank_sample_transfn(cq.rank_sample_transfn(NULL, 1.5, 2), 'Infinity', -0.1);
-SELECT cq.auc_transfn(cq.auc_transfn(NULL, 0.25, true), 3, false);
-SELECT cq.rank_sample_combine('v1:1:1,2', 'v1:2:3,4;5,6');
-SELECT cq.rank_sample_combine(NULL, 'v1:0:');
-SELECT cq.rank_sample_send('v1:2:1,0;-Infinity,1');
+SELECT cq_internal.rank_sample_transfn(cq_internal.rank_sample_transfn(NULL, 1.5, 2), 'Infinity', -0.1);
+SELECT cq_internal.auc_transfn(cq_internal.auc_transfn(NULL, 0.25, true), 3, false);
+SELECT cq_internal.rank_sample_combine('v1:1:1,2', 'v1:2:3,4;5,6');
+SELECT cq_internal.rank_sample_combine(NULL, 'v1:0:');
+SELECT cq_internal.rank_sample_send('v1:2:1,0;-Infinity,1');
 SELECT 'v1:3:0.1,0.2;1e-300,-2.5;Infinity,-Infinity'::cq.rank_sample::text::cq.rank_sample;
 -- the state survives a table and COPY BINARY
 CREATE TABLE rank_states AS
-SELECT id % 3 AS k, (SELECT cq.rank_sample_transfn(NULL, id, id * 0.1)) AS s
+SELECT id % 3 AS k, (SELECT cq_internal.rank_sample_transfn(NULL, id, id * 0.1)) AS s
   FROM generate_series(1, 6) id;
 \copy (SELECT k, s FROM rank_states ORDER BY k, s::text) TO 'results/rank_states.bin' WITH (FORMAT binary)
 CREATE TABLE rank_states_copy (k int, s cq.rank_sample);

@@ -69,9 +69,9 @@ SELECT cq.signal_n(cq.signal_rollup(s)) FROM (VALUES (NULL::cq.event_signal),
   ('v1:1,0,0,0,0,0;0,0,0,0,0,0')) t(s);
 SELECT cq.signal_rollup(s) FROM (VALUES (NULL::cq.event_signal)) t(s) WHERE false;
 -- the support functions work outside an aggregate, without changing their arguments
-SELECT cq.event_signal_transfn('v1:0,0,0,0,0,0;0,0,0,0,0,0', true, 2.5);
-SELECT cq.event_signal_combine('v1:1,1,2,0,1,0;0,0,0,0,0,0', 'v1:0,0,0,0,0,0;1,0,-1,0,-1,0');
-SELECT cq.event_signal_combine(NULL, 'v1:1,1,2,0,1,0;0,0,0,0,0,0');
+SELECT cq_internal.event_signal_transfn('v1:0,0,0,0,0,0;0,0,0,0,0,0', true, 2.5);
+SELECT cq_internal.event_signal_combine('v1:1,1,2,0,1,0;0,0,0,0,0,0', 'v1:0,0,0,0,0,0;1,0,-1,0,-1,0');
+SELECT cq_internal.event_signal_combine(NULL, 'v1:1,1,2,0,1,0;0,0,0,0,0,0');
 
 -- errors
 SELECT cq.event_signal(true, 'NaN') ;

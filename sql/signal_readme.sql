@@ -56,6 +56,21 @@ SELECT round(cq.rank_correlation(invoices, revenue)::numeric, 4) AS spearman,
           FROM online_retail WHERE customer_id IS NOT NULL
          GROUP BY customer_id) c;
 
+-- README: stored rank samples
+-- one sample per month of the customers' first purchase, stored once
+CREATE TABLE monthly_rank AS
+SELECT first_month, cq.rank_sample(invoices, revenue) AS sample
+  FROM (SELECT date_trunc('month', min(invoice_date))::date AS first_month,
+               count(DISTINCT invoice_no) AS invoices, sum(quantity * unit_price)::float8 AS revenue
+          FROM online_retail WHERE customer_id IS NOT NULL
+         GROUP BY customer_id) c
+ GROUP BY first_month;
+
+-- merged for any period: all months give the figure of all customers at once
+SELECT cq.rank_n(cq.rank_rollup(sample)) AS customers,
+       round(cq.rank_correlation(cq.rank_rollup(sample))::numeric, 4) AS spearman
+  FROM monthly_rank;
+
 -- README: ranking the events of UCI customers
 CREATE VIEW uci_product_events AS
 SELECT customer_id AS user_id, invoice_date AS event_time, p.event_name

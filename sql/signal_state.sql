@@ -20,7 +20,7 @@ CREATE TABLE sig_state_copy (k int, s cq.event_signal);
 SELECT count(*) AS rows, bool_and(a.s::text = b.s::text) AS binary_roundtrip
   FROM sig_state a JOIN sig_state_copy b USING (k);
 -- golden binary encoding (version byte, then per group n, pos, sx, sxx, lsx, lsxx)
-SELECT cq.event_signal_send('v1:1,1,2,0,1.0986122886681098,0;2,0,-1,0.5,-0.6931471805599453,0');
+SELECT cq_internal.event_signal_send('v1:1,1,2,0,1.0986122886681098,0;2,0,-1,0.5,-0.6931471805599453,0');
 -- golden text of a summary built from rows
 SELECT cq.event_signal(h, v) FROM (VALUES (true, 1.5::float8), (false, 0), (true, 0.25)) t(h, v);
 
@@ -57,7 +57,7 @@ BEGIN
   SELECT s::text INTO r FROM bin_in;
   RETURN r;
 END $$;
-SELECT pg_temp.recv(cq.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0'));
-SELECT pg_temp.recv(set_byte(cq.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0'), 0, 2));  -- version 2
-SELECT pg_temp.recv(substring(cq.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0') FROM 1 FOR 96));
-SELECT pg_temp.recv(set_byte(cq.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0'), 8, 0));  -- n = 0 < pos
+SELECT pg_temp.recv(cq_internal.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0'));
+SELECT pg_temp.recv(set_byte(cq_internal.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0'), 0, 2));  -- version 2
+SELECT pg_temp.recv(substring(cq_internal.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0') FROM 1 FOR 96));
+SELECT pg_temp.recv(set_byte(cq_internal.event_signal_send('v1:1,1,2,0,1,0;0,0,0,0,0,0'), 8, 0));  -- n = 0 < pos

@@ -3,8 +3,10 @@
  * conversion_quality.h
  *	  Project-wide declarations of conversion_quality.
  *
- * Each capability has its own header (identity.h, dedup.h, ...); this one
- * holds only what every capability shares.
+ * Each capability has its own header (identity.h, dedup.h, funnel.h,
+ * signal.h, rank.h); this one holds only what every capability shares:
+ * PostgreSQL headers that need a warning silenced, the one way a codec
+ * refusal is raised, and the checks of a table read by name.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,5 +32,29 @@
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+#include "codec.h"
+
+#if PG_VERSION_NUM < 150000
+/* InitMaterializedSRF() appeared in PostgreSQL 15 (conversion_quality.c) */
+extern void cq_init_materialized_srf(FunctionCallInfo fcinfo);
+#define InitMaterializedSRF(fcinfo, flags) cq_init_materialized_srf(fcinfo)
+#endif
+
+/* Raise a codec's refusal: text_input for the text form, NULL for binary */
+extern void cq_codec_raise(const CqCodecError *e, const char *text_input) pg_attribute_noreturn();
+
+/* What a column of a table read by name must hold */
+typedef enum CqColumnKind
+{
+	CQ_COLUMN_ANY,				/* any type */
+	CQ_COLUMN_TIME,				/* timestamptz, timestamp or date */
+	CQ_COLUMN_NUMBER			/* an integer, numeric or floating-point type */
+} CqColumnKind;
+
+extern void cq_check_table_readable(Oid relid, const char *fn);
+extern char *cq_relation_name(Oid relid);
+extern Oid	cq_check_column(Oid relid, const char *column, CqColumnKind kind,
+							const char *fn, const char *argname, const char *role);
 
 #endif							/* CONVERSION_QUALITY_H */

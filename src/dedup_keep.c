@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "dedup.h"
+
 #include "common/int.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"

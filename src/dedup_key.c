@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "dedup.h"
+
 #include "conversion_quality.h"
 #include "fmgr.h"
 #include "sha256_util.h"

@@ -1,7 +1,23 @@
 /*-------------------------------------------------------------------------
  *
  * funnel.h
- *	  The funnel state (type cq.funnel_state) and the funnel algorithms.
+ *	  The funnel capability: the state type cq.funnel_state and the
+ *	  aggregates, accessors and report built on it (cq.window_funnel,
+ *	  cq.funnel_events, cq.funnel_rollup, cq.funnel_stage,
+ *	  cq.funnel_step_times, cq.funnel_report, cq.retention).
+ *
+ * Files, by role:
+ *	  funnel.c			SQL entry points: checks, then one call into a file below
+ *	  funnel_args.c		reading the arguments: steps (from the declared
+ *						signature, or the call site for VARIADIC "any"), window,
+ *						mode, per-step windows, exclusions
+ *	  funnel_state.c	the state and its packing: the only file that builds or
+ *						changes a FunnelState
+ *	  funnel_scan.c		the algorithms that read a sorted state
+ *	  funnel_report.c	the population report
+ *	  funnel_retention.c cq.retention
+ *	  funnel_codec.c	the PostgreSQL-free text and binary forms (funnel_codec.h)
+ *	  funnel.sql		the SQL objects
  *
  * A funnel state is the list of a group's rows that the funnel can see:
  * for each row, its time (microseconds, as timestamptz stores it) and the
@@ -11,25 +27,23 @@
  * The state is a varlena.  Inside an aggregate it carries spare room
  * (capacity > nevents) so that rows are appended in place; the room grows
  * geometrically.  Stored and shipped states are compact: sorted by (ts,
- * mask) with no spare room, which is also the canonical order the text and
- * binary forms use (funnel_state.c, "External forms").
+ * mask) with no spare room, the canonical order of the external forms.
  *
  * A running aggregate state of at most 8 steps is "packed" (FUNNEL_PACKED):
  * each row is one int64, ts * 256 + mask, whose order is the canonical
  * (ts, mask) order.  That halves the memory of a hash aggregate over many
  * users, so a user's first 12 rows fit the state's first 128-byte chunk
- * with no regrowth.  A row whose time lies more than 2^55 us (about 1141
- * years) from 2000-01-01 cannot be packed: the state is then widened to
- * 16-byte events for good.  Every function that reads a state accepts
- * both forms; final, output and send functions always hand out the wide
+ * with no regrowth.  A row whose time lies 2^55 us (about 1141 years) or
+ * more from 2000-01-01 cannot be packed: the state is then widened to
+ * 16-byte events for good.  Every function that reads a state accepts both
+ * forms; final, output and send functions always hand out the wide
  * canonical form, so a packed state leaves an aggregate only when a
  * transition function is called by hand.
  *
- * window_funnel() keeps its window and mode in the state (FUNNEL_HAS_PARAMS)
- * because its final function cannot see the aggregate's arguments;
- * funnel_events() states carry no parameters: accessors supply them.
- *
- * Nothing here takes PG_FUNCTION_ARGS; funnel.c is the fmgr glue.
+ * cq.window_funnel keeps its window and mode in the state
+ * (FUNNEL_HAS_PARAMS) because its final function cannot see the
+ * aggregate's arguments; cq.funnel_events states carry no parameters:
+ * accessors supply them.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,22 +53,47 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "funnel_codec.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 
-/* Format version of cq.funnel_state (text, binary and on-disk forms) */
-#define CQ_FUNNEL_STATE_VERSION		1
+/*
+ * An excluded event: condition `cond` (after the steps) occurring strictly
+ * after a chain's step `from` and before the chain reaches step `to`
+ * breaks that chain.
+ */
+typedef struct FunnelExclusion
+{
+	int			cond;
+	int			from;
+	int			to;
+} FunnelExclusion;
 
-/* ClickHouse's limit, kept: a step set fits in a uint32 */
-#define CQ_FUNNEL_MAX_STEPS			32
+/*
+ * How a state is read: the number of funnel steps (conditions 1 .. nsteps of
+ * the state; later conditions are excluded events), the mode, and either one
+ * window from the chain's first step (ClickHouse) or one window per step
+ * transition (windows[k-1] limits step k+1 relative to step k).
+ */
+typedef struct FunnelParams
+{
+	int			nsteps;
+	uint32		mode;
+	bool		per_step;
+	int64		window;
+	int64		windows[CQ_FUNNEL_MAX_STEPS];
+	int			nexclusions;
+	FunnelExclusion exclusions[CQ_FUNNEL_MAX_STEPS];
+} FunnelParams;
 
-/* Mode flags (cq.window_funnel's mode argument) */
-#define FUNNEL_STRICT_DEDUPLICATION	0x01
-#define FUNNEL_STRICT_ORDER			0x02
-#define FUNNEL_STRICT_INCREASE		0x04
-#define FUNNEL_STRICT_ONCE			0x08
-#define FUNNEL_ALLOW_REENTRY		0x10
-#define FUNNEL_ALL_MODES			0x1f
+/* ------------------------------------------------------------------------
+ * The state (funnel_state.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* One row: 16 bytes, the layout of the external forms */
+typedef CqFunnelEvent FunnelEvent;
 
 /* FunnelState.flags */
 #define FUNNEL_SORTED				0x01	/* events sorted by (ts, mask) */
@@ -67,21 +106,13 @@
 /* Up to this many rows, a packed state is kept sorted as rows arrive */
 #define FUNNEL_SORTED_APPEND_MAX	16
 
-/* One row: 16 bytes */
-typedef struct FunnelEvent
-{
-	int64		ts;				/* microseconds, timestamptz representation */
-	uint32		mask;			/* bit k-1 set: the row satisfies step k */
-	uint32		reserved;		/* always 0 */
-} FunnelEvent;
-
 typedef struct FunnelState
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
-	uint8		version;		/* CQ_FUNNEL_STATE_VERSION */
+	uint8		version;		/* CQ_FUNNEL_VERSION */
 	uint8		nsteps;			/* 1 .. CQ_FUNNEL_MAX_STEPS */
-	uint16		flags;			/* FUNNEL_SORTED, FUNNEL_HAS_PARAMS */
-	uint32		mode;			/* FUNNEL_* mode flags, if FUNNEL_HAS_PARAMS */
+	uint16		flags;			/* FUNNEL_SORTED, FUNNEL_HAS_PARAMS, FUNNEL_PACKED */
+	uint32		mode;			/* CQ_FUNNEL_* mode flags, if FUNNEL_HAS_PARAMS */
 	int32		nevents;		/* events in use */
 	int32		capacity;		/* events allocated */
 	int32		reserved;		/* always 0 */
@@ -97,51 +128,10 @@ typedef struct FunnelState
 									 FUNNEL_PACKED_SIZE(n) : FUNNEL_STATE_SIZE(n))
 /* The packed events of a FUNNEL_PACKED state */
 #define FUNNEL_PACKED_EVENTS(st)	((int64 *) (st)->events)
-/* Events of a new wide aggregate state: fills a 128-byte chunk (see funnel_capacity_for) */
+/* Events of a new wide state: fills a 128-byte chunk (see funnel_state.c) */
 #define FUNNEL_INITIAL_CAPACITY		((int32) ((128 - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
-/* Events of a new packed aggregate state: also one 128-byte chunk */
+/* Events of a new packed state: also one 128-byte chunk */
 #define FUNNEL_PACKED_INITIAL_CAPACITY ((int32) ((128 - FUNNEL_STATE_HDRSZ) / sizeof(int64)))
-/* Largest event count a state may hold (keeps the varlena under 1 GB) */
-#define FUNNEL_MAX_EVENTS			((int32) ((MaxAllocSize - FUNNEL_STATE_HDRSZ) / sizeof(FunnelEvent)))
-
-/*
- * An excluded event: condition `cond` (after the steps) occurring strictly
- * after a chain's step `from` and before the chain reaches step `to`
- * breaks that chain.
- */
-typedef struct FunnelExclusion
-{
-	int			cond;
-	int			from;
-	int			to;
-} FunnelExclusion;
-
-/*
- * How an accessor reads a state: the number of funnel steps (conditions
- * 1 .. nsteps of the state; later conditions are excluded events), the
- * mode, and either one window from the chain's first step (ClickHouse) or
- * one window per step transition (windows[k-1] limits step k+1 relative to
- * step k).
- */
-typedef struct FunnelParams
-{
-	int			nsteps;
-	uint32		mode;
-	bool		per_step;
-	int64		window;
-	int64		windows[CQ_FUNNEL_MAX_STEPS];
-	int			nexclusions;
-	FunnelExclusion exclusions[CQ_FUNNEL_MAX_STEPS];
-} FunnelParams;
-
-/* One row of the funnel report (times in microseconds) */
-typedef struct FunnelStepReport
-{
-	int64		users;			/* users whose funnel reached the step */
-	bool		has_times;		/* step >= 2 and users > 0 */
-	double		median_us;		/* median time from the previous step */
-	double		p90_us;			/* 90th percentile of that time */
-} FunnelStepReport;
 
 /* The packed form of a row, and back (see the file header) */
 static inline bool
@@ -204,7 +194,19 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
 				pk[st->nevents++] = v;
 				return true;
 			}
-			/* a small sorted state stays sorted: insert in place */
+			/*
+			 * A small sorted state stays sorted (and holds a foreign row
+			 * once per time): insert in place.
+			 */
+			if (mask == 0)
+			{
+				int32		j = i;
+
+				while (j > 0 && pk[j - 1] > v)
+					j--;
+				if (j > 0 && pk[j - 1] == v)
+					return true;
+			}
 			for (; i > 0 && pk[i - 1] > v; i--)
 				pk[i] = pk[i - 1];
 			pk[i] = v;
@@ -216,28 +218,107 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
 	return true;
 }
 
-/* funnel_state.c */
+/*
+ * cq_funnel_state_fast_add
+ *		cq.window_funnel's transition for its commonest row: the group's
+ *		packed state, made with this window, no mode and this step count,
+ *		with room for the row.  Appends the row (a row matching no step is
+ *		not kept without a mode) and returns true; otherwise returns false,
+ *		changing nothing, and the general path handles and checks the row.
+ */
+static inline bool
+cq_funnel_state_fast_add(FunnelState *st, int64 window, int nsteps, int64 ts, uint32 mask)
+{
+	if ((st->flags & (FUNNEL_PACKED | FUNNEL_HAS_PARAMS)) != (FUNNEL_PACKED | FUNNEL_HAS_PARAMS) ||
+		st->window != window || st->mode != 0 || st->nsteps != nsteps)
+		return false;
+	if (mask == 0)
+		return true;
+	return cq_funnel_packed_append(st, ts, mask);
+}
+
 extern FunnelState *cq_funnel_state_new(int nsteps, int32 capacity, MemoryContext cxt);
 extern FunnelState *cq_funnel_state_new_accumulator(int nsteps, MemoryContext cxt);
-extern FunnelState *cq_funnel_state_widen(const FunnelState *st, int64 capacity,
-										  MemoryContext cxt);
+extern void cq_funnel_state_set_params(FunnelState *st, int64 window, uint32 mode);
+extern void cq_funnel_state_check_params(const FunnelState *st, int64 window, uint32 mode);
 extern FunnelState *cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask,
 										MemoryContext grow_cxt);
 extern FunnelState *cq_funnel_state_merge(FunnelState *st, const FunnelState *other,
 										  MemoryContext grow_cxt);
 extern void cq_funnel_state_sort(FunnelState *st);
 extern FunnelState *cq_funnel_state_compact(const FunnelState *st);
+extern FunnelState *cq_funnel_state_arg(FunctionCallInfo fcinfo, int argno, bool for_update);
+extern FunnelState *cq_funnel_state_copy(const FunnelState *st);
+extern const FunnelEvent *cq_funnel_state_events(const FunnelState *st, int32 *nevents);
+extern int	cq_funnel_state_scan(const FunnelState *st, const FunnelParams *p, int64 *times);
 extern char *cq_funnel_state_to_text(const FunnelState *st);
 extern FunnelState *cq_funnel_state_from_text(const char *s);
 extern void cq_funnel_state_send(StringInfo buf, const FunnelState *st);
 extern FunnelState *cq_funnel_state_recv(StringInfo buf);
+extern int	cq_funnel_state_stage(FunnelState *st, bool in_aggregate);
+
+/* The step count of a state (the number of conditions it records) */
+static inline int
+cq_funnel_state_nsteps(const FunnelState *st)
+{
+	return st->nsteps;
+}
+
+/* ------------------------------------------------------------------------
+ * Arguments (funnel_args.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* What a transition function of cq.window_funnel or cq.funnel_events reads */
+typedef struct FunnelCallArgs FunnelCallArgs;
+
+extern FunnelCallArgs *cq_funnel_learn_call_args(FunctionCallInfo fcinfo, bool has_window);
+
+/*
+ * cq_funnel_call_args
+ *		The call site's argument reader (funnel_args.c), learned on the
+ *		first row and kept in fn_extra; has_window: a cq.window_funnel
+ *		transition, else cq.funnel_events.
+ */
+static inline FunnelCallArgs *
+cq_funnel_call_args(FunctionCallInfo fcinfo, bool has_window)
+{
+	if (fcinfo->flinfo->fn_extra != NULL)
+		return (FunnelCallArgs *) fcinfo->flinfo->fn_extra;
+	return cq_funnel_learn_call_args(fcinfo, has_window);
+}
+
+extern bool cq_funnel_call_has_mode(const FunnelCallArgs *a);
+extern int	cq_funnel_call_ts_arg(const FunnelCallArgs *a);
+extern bool cq_funnel_fast_row(FunctionCallInfo fcinfo, FunnelCallArgs *a);
+extern bool cq_funnel_row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps,
+								uint32 *mask);
+extern int64 cq_funnel_call_window(FunnelCallArgs *a, const Interval *window);
+extern uint32 cq_funnel_call_mode(FunctionCallInfo fcinfo, FunnelCallArgs *a, text *mode);
+
+extern void cq_funnel_read_params(FunctionCallInfo fcinfo, int window_arg, int mode_arg,
+								  int excl_arg, int nconds, FunnelParams *p);
 extern uint32 cq_funnel_parse_mode(const char *s, int len);
 extern int64 cq_funnel_window_usecs(const Interval *window, const char *what);
 extern bool cq_bool_array_mask(ArrayType *arr, int n, uint32 *mask);
-extern int	cq_funnel_scan(const FunnelState *st, const FunnelParams *p, int64 *times);
-extern int	cq_funnel_packed_stage(const FunnelState *st, int64 window);
-extern FunnelState *cq_funnel_report_add(FunnelState *st, const int64 *times, int level,
-										 MemoryContext grow_cxt);
-extern void cq_funnel_report_compute(const FunnelState *st, FunnelStepReport *out);
+extern void cq_funnel_check_step_count(const char *fn, const char *what, int before,
+									   int now);
+
+/* ------------------------------------------------------------------------
+ * The scans (funnel_scan.c)
+ * ------------------------------------------------------------------------
+ */
+extern int	cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p,
+						   int64 *times);
+extern int	cq_funnel_packed_stage(const int64 *packed, int32 nevents, int nsteps,
+								   int64 window);
+
+/* ------------------------------------------------------------------------
+ * The report (funnel_report.c)
+ * ------------------------------------------------------------------------
+ */
+extern FunnelState *cq_funnel_report_add(FunnelState *rep, const FunnelState *user,
+										 const FunnelParams *p, MemoryContext grow_cxt);
+extern Datum cq_funnel_report_result(const FunnelState *rep, Oid rowtype);
 
 #endif							/* CQ_FUNNEL_H */

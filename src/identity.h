@@ -1,9 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * identity.h
- *	  Identifier normalization and match keys: the server-side
- *	  normalizers shared between identity_*.c and match_key.c.  Platforms,
- *	  kinds and the PostgreSQL-free cores are in identity_core.h.
+ *	  The identity capability: identifier normalization for ad platforms
+ *	  and match keys (cq.normalize_email, cq.normalize_phone,
+ *	  cq.normalize_identifier, cq.phone_regions, cq.match_key).
+ *
+ * Files, by role:
+ *	  identity_email.c, identity_phone.c, identity_fields.c
+ *						SQL entry points and the server-side normalizers
+ *	  identity_match_key.c	cq.match_key: normalize, then SHA-256 (sha256_util.c)
+ *	  email_core.c, identifier_core.c
+ *						the PostgreSQL-free normalizers (identity_core.h),
+ *						on utf8_core.c; fuzzed under test/fuzz/
+ *	  phone_shim.cpp	libphonenumber behind a C interface (phone_shim.h)
+ *	  identity.sql		the SQL objects
  *
  *-------------------------------------------------------------------------
  */

@@ -22,6 +22,7 @@ os.environ["PGTZ"] = "UTC"    # calendar days are 86,400 s, as in the Python ref
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cqtest import check, copy_out, expect, finish, num, psql  # noqa: E402
 from gen_signal_data import generate  # noqa: E402
+from rank_reference import event_windows  # noqa: E402
 from signal_reference import reference  # noqa: E402
 
 H = 14 * 86400
@@ -34,71 +35,27 @@ COLS = ["rank", "event_name", "users", "users_with_event", "users_censored", "co
 def expected(u, t, n, v, horizon, *, rev=None, conversion=None, exclude=(), t_end=None,
              min_weekly=50.0, alpha=0.05):
     """The rank_events figures by the documented definition, in plain Python."""
-    if rev is None:
-        sel = (n == conversion) & ~np.isnan(v) if conversion else (~np.isnan(v)) & (v != 0)
-        ru, rt, rv = u[sel], t[sel], v[sel]
-    else:
-        ru, rt, rv = rev
-    if t_end is None:
-        t_end = max(t.max(), rt.max() if len(rt) else t.max())
-    t_start = t.min()
-    order = np.lexsort((rt, ru))
-    ru, rt, rv = ru[order], rt[order], rv[order]
-    users = np.unique(u)
-    first_seen = {}
-    for uu, tt in zip(u, t):
-        if uu not in first_seen or tt < first_seen[uu]:
-            first_seen[uu] = tt
-    # revenue per user, sorted by time
-    starts = np.searchsorted(ru, users, "left")
-    ends = np.searchsorted(ru, users, "right")
-    rev_of = {uu: (rt[a:b], rv[a:b]) for uu, a, b in zip(users, starts, ends)}
-
-    def window(uu, anchor):
-        ts, vs = rev_of[uu]
-        m = (ts > anchor) & (ts <= anchor + horizon)
-        return float(vs[m].sum()) if m.any() else 0.0, (ts[m].min() if m.any() else None)
-
-    base = {uu: window(uu, first_seen[uu])[0] for uu in users}
-    weeks = max((t_end - t_start) / 604800.0, 1.0)
+    windows, t_end = event_windows(u, t, n, v, horizon, rev=rev, conversion=conversion,
+                                   t_end=t_end)
+    weeks = max((t_end - t.min()) / 604800.0, 1.0)
     out = {}
-    for name in sorted(set(n) - set(exclude)):
-        m = n == name
-        first_e = {}
-        for uu, tt in zip(u[m], t[m]):
-            if uu not in first_e or tt < first_e[uu]:
-                first_e[uu] = tt
-        e_flags, vals, censored, leads = [], [], 0, []
-        for uu in users:
-            if uu in first_e:
-                anchor = first_e[uu]
-                if anchor + horizon > t_end:
-                    censored += 1
-                    continue
-                val, first_rev = window(uu, anchor)
-                if first_rev is not None:
-                    leads.append(first_rev - anchor)
-                e_flags.append(True)
-                vals.append(val)
-            else:
-                if first_seen[uu] + horizon > t_end:
-                    censored += 1
-                    continue
-                e_flags.append(False)
-                vals.append(base[uu])
-        e_flags, vals = np.array(e_flags), np.array(vals)
+    for name, w in windows.items():
+        if name in exclude:
+            continue
+        vals = np.array(w["with_values"] + w["without_values"])
+        e_flags = np.array([True] * len(w["with_values"]) + [False] * len(w["without_values"]))
         r = reference(e_flags, vals)
-        carries = rev is None and conversion is None and bool(((~np.isnan(v[m])) & (v[m] != 0)).any())
         ne = ~e_flags
         out[name] = dict(
-            event_name=name, users=r["n"], users_with_event=r["n_event"], users_censored=censored,
+            event_name=name, users=r["n"], users_with_event=r["n_event"], users_censored=w["censored"],
             conversion_rate=r["precision"],
             baseline_conversion_rate=float((vals[ne] > 0).mean()) if ne.any() else None,
             lift=r["lift"], odds_ratio=r["odds_ratio"], odds_ratio_lower=r["odds_ratio_lower"],
             odds_ratio_upper=r["odds_ratio_upper"], correlation=r["correlation"],
             p_value=r["p_value"], revenue_share=r["revenue_share"],
-            lead_seconds=float(np.median(leads)) if leads else None,
-            weekly_volume=m.sum() / weeks, is_revenue_event=carries or name == conversion)
+            lead_seconds=float(np.median(w["leads"])) if w["leads"] else None,
+            weekly_volume=w["occurrences"] / weeks,
+            is_revenue_event=w["carries"] or name == conversion)
     # Benjamini-Hochberg over the testable non-revenue events
     tested = sorted((e for e in out.values() if e["p_value"] is not None and not e["is_revenue_event"]),
                     key=lambda e: (e["p_value"], e["event_name"]))

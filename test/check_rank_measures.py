@@ -25,14 +25,14 @@ PARALLEL = ("SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; "
 # of what the planner does with COMBINEFUNC, as a distributed coordinator would run them).
 SETUP = """
 CREATE AGGREGATE test_rank_state(float8, float8) (
-    SFUNC = cq.rank_sample_transfn, STYPE = cq.rank_sample);
+    SFUNC = cq_internal.rank_sample_transfn, STYPE = cq.rank_sample);
 CREATE AGGREGATE test_auc_state(float8, boolean) (
-    SFUNC = cq.auc_transfn, STYPE = cq.rank_sample);
+    SFUNC = cq_internal.auc_transfn, STYPE = cq.rank_sample);
 CREATE AGGREGATE test_rank_merge(cq.rank_sample) (
-    SFUNC = cq.rank_sample_combine, STYPE = cq.rank_sample,
-    FINALFUNC = cq.rank_correlation_finalfn);
+    SFUNC = cq_internal.rank_sample_combine, STYPE = cq.rank_sample,
+    FINALFUNC = cq_internal.rank_correlation_finalfn);
 CREATE AGGREGATE test_auc_merge(cq.rank_sample) (
-    SFUNC = cq.rank_sample_combine, STYPE = cq.rank_sample, FINALFUNC = cq.auc_finalfn);
+    SFUNC = cq_internal.rank_sample_combine, STYPE = cq.rank_sample, FINALFUNC = cq_internal.auc_finalfn);
 """
 
 

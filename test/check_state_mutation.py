@@ -38,12 +38,12 @@ SEED = int(os.environ.get("CQ_MUTATION_SEED", "20261125"))
 PER = int(os.environ.get("CQ_MUTATIONS", "1000"))
 ACCEPTED = {"22P02", "22P03", "22023", "22003", "54000"}
 TYPES = {"funnel": "cq.funnel_state", "signal": "cq.event_signal", "rank": "cq.rank_sample"}
-SEND = {"funnel": "cq.funnel_state_send", "signal": "cq.event_signal_send",
-        "rank": "cq.rank_sample_send"}
+SEND = {"funnel": "cq_internal.funnel_state_send", "signal": "cq_internal.event_signal_send",
+        "rank": "cq_internal.rank_sample_send"}
 
 SETUP = """
 CREATE AGGREGATE test_rank_state(float8, float8) (
-    SFUNC = cq.rank_sample_transfn, STYPE = cq.rank_sample);
+    SFUNC = cq_internal.rank_sample_transfn, STYPE = cq.rank_sample);
 CREATE TABLE mut_text (id int, kind text, input text);
 CREATE TABLE mut_bin (n int, k text, p text);
 CREATE TABLE mut_funnel (v cq.funnel_state);
@@ -249,7 +249,7 @@ def main():
         copy_in("mut_bin", [(n, k, p) for n, (k, _, p) in enumerate(cases)])
         res = psql("SELECT n, mut_try_bin(k, ('cq.' || CASE k WHEN 'funnel' THEN 'funnel_state' "
                    "WHEN 'signal' THEN 'event_signal' ELSE 'rank_sample' END)::regtype, "
-                   "('cq.' || CASE k WHEN 'funnel' THEN 'funnel_state' WHEN 'signal' THEN "
+                   "('cq_internal.' || CASE k WHEN 'funnel' THEN 'funnel_state' WHEN 'signal' THEN "
                    "'event_signal' ELSE 'rank_sample' END || '_send')::regproc, p) "
                    "FROM mut_bin ORDER BY n")
         for (n, r), (kind, b, _) in zip(res, cases):

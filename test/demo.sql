@@ -75,3 +75,16 @@ SELECT rank, event_name, users_with_event AS with_event,
        round(lift::numeric, 2) AS lift, round(correlation::numeric, 3) AS r,
        round(q_value::numeric, 4) AS q, round(weekly_volume::numeric) AS weekly, verdict
   FROM cq.rank_events('uci_product_events', '90 days', revenue_events => 'uci_invoices');
+
+\echo
+\echo '== 6. Stored summaries: monthly rank samples of UCI customers, merged (cq.rank_sample, cq.rank_rollup) =='
+CREATE TEMP TABLE monthly_rank AS
+SELECT first_month, cq.rank_sample(invoices, revenue) AS sample
+  FROM (SELECT date_trunc('month', min(invoice_date))::date AS first_month,
+               count(DISTINCT invoice_no) AS invoices, sum(quantity * unit_price)::float8 AS revenue
+          FROM online_retail WHERE customer_id IS NOT NULL
+         GROUP BY customer_id) c
+ GROUP BY first_month;
+SELECT cq.rank_n(cq.rank_rollup(sample)) AS customers,
+       round(cq.rank_correlation(cq.rank_rollup(sample))::numeric, 4) AS spearman_invoices_revenue
+  FROM monthly_rank;

@@ -21,7 +21,9 @@
 #
 # Environment: PG_MAJOR (default 15), PG_CFLAGS (passed to the build; CI uses -Wall -Wextra
 # -Werror), CQ_KEEP=1 keeps the temporary directory for inspection, CQ_ONLY=pattern runs only the
-# suites whose file name matches.
+# suites whose file name matches, CITUS_TARBALL=path/to/citus-X.Y.Z.tar.gz builds Citus into the
+# throwaway tree (test/build_citus.sh, cached by checksum) so that test/t/020_citus.pl runs; without
+# it (and without Citus installed) that suite prints one "skipped" line.
 set -euo pipefail
 
 MODE=${1:?usage: test/harness.sh demo|test|bench|fuzz|valgrind}
@@ -38,10 +40,12 @@ die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
 # ---------------------------------------------------------------------------------------------
 ensure_packages() {
 	local want=(make gcc g++ gzip "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
-		libphonenumber-dev libicu-dev)
+		libphonenumber-dev libicu-dev libboost-math1.74-dev)
 	if [ "$MODE" = test ]; then
-		# independent references used by the suites under test/
+		# independent references used by the suites under test/; the TAP tests' Perl
 		want+=(python3 python3-scipy python3-sklearn libipc-run-perl clang-14 libclang-rt-14-dev)
+		# Citus's build dependencies (test/build_citus.sh)
+		[ -z "${CITUS_TARBALL:-}" ] || want+=(liblz4-dev libzstd-dev libkrb5-dev libssl-dev)
 	elif [ "$MODE" = fuzz ]; then
 		want+=(clang-14 libclang-rt-14-dev)
 	elif [ "$MODE" = valgrind ]; then
@@ -87,6 +91,10 @@ build_and_stage() {
 	BIN=$WORK/pg$SYS_BIN
 	[ "$("$BIN/pg_config" --sharedir)" = "$WORK/pg$sharedir" ] ||
 		die "the relocated PostgreSQL tree does not resolve its own share directory"
+	if [ -n "${CITUS_TARBALL:-}" ]; then
+		say "Citus: installing it into the throwaway tree, from $CITUS_TARBALL"
+		PG_CONFIG="$pg_config" bash "$TOP/test/build_citus.sh" "$CITUS_TARBALL" "$WORK/pg"
+	fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -214,13 +222,27 @@ run_suites() {
 		fi
 	done
 	if compgen -G "$TOP/test/t/*.pl" >/dev/null; then
-		say "TAP tests (prove test/t)"
+		# Each TAP test starts clusters of its own (PostgreSQL::Test::Cluster), as the server
+		# user when run as root (initdb refuses root), under $WORK/tap.
+		say "TAP tests (prove test/t), clusters under $WORK/tap"
 		local t
+		mkdir -p "$WORK/tap"
+		[ "$(id -u)" -ne 0 ] || chown postgres "$WORK/tap"
 		for t in "$TOP"/test/t/*.pl; do
+			name=$(basename "$t")
+			if [ -n "${CQ_ONLY:-}" ] && [[ "$name" != *${CQ_ONLY}* ]]; then
+				continue
+			fi
 			rc=0
-			(cd "$TOP" && PATH="$BIN:$PATH" PG_REGRESS="$SYS_BIN/../lib/pgxs/src/test/regress/pg_regress" \
+			mkdir -p "$WORK/tap/${name%.pl}"
+			[ "$(id -u)" -ne 0 ] || chown postgres "$WORK/tap/${name%.pl}"
+			(cd "$TOP" && as_server_user env PATH="$BIN:$PATH" TESTDIR="$WORK/tap/${name%.pl}" \
+				PG_REGRESS="$SYS_BIN/../lib/pgxs/src/test/regress/pg_regress" \
 				prove -I "/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/test/perl" "$t") || rc=$?
-			record "$(basename "$t")" $((rc == 0 ? 1 : 0))
+			record "$name" $((rc == 0 ? 1 : 0))
+			if [ "$rc" -ne 0 ] && compgen -G "$WORK/tap/${name%.pl}/tmp_check/log/regress_log_*" >/dev/null; then
+				tail -40 "$WORK/tap/${name%.pl}"/tmp_check/log/regress_log_*
+			fi
 		done
 	fi
 }
@@ -286,6 +308,10 @@ if [ "$MODE" = fuzz ]; then
 	exec bash "$TOP/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 fi
 
+if [ -n "${CITUS_TARBALL:-}" ]; then
+	[ -f "$CITUS_TARBALL" ] || die "CITUS_TARBALL=$CITUS_TARBALL: no such file"
+	CITUS_TARBALL=$(cd "$(dirname "$CITUS_TARBALL")" && pwd)/$(basename "$CITUS_TARBALL")
+fi
 ensure_packages
 WORK=$(mktemp -d /tmp/cq_harness.XXXXXX)
 trap cleanup EXIT

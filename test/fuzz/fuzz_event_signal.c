@@ -2,7 +2,7 @@
  *
  * fuzz_event_signal.c
  *	  libFuzzer harness for the cq.event_signal decoders and encoders of
- *	  src/state_codec.c (event_signal_in/out/recv/send run exactly these).
+ *	  src/signal_codec.c (event_signal_in/out/recv/send run exactly these).
  *
  * Every input is read twice: as text (up to its first NUL, as a cstring
  * reaches event_signal_in) and as the binary form.  Besides "no crash, no
@@ -15,7 +15,7 @@
  *	  again (the output is a fixed point; input may be non-canonical, as
  *	  "1.0" or "+1");
  *	- send(v) reads back to the same bits;
- *	- every encoder stays within the size state_codec.h announces (the
+ *	- every encoder stays within the size signal_codec.h announces (the
  *	  buffers are exactly that size, AddressSanitizer watches them).
  *
  *-------------------------------------------------------------------------
@@ -23,7 +23,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "state_codec.h"
+#include "signal_codec.h"
 
 static void
 check_value(const CqSignal *s)
@@ -62,7 +62,7 @@ check_round_trips(const CqSignal *s)
 	n1 = cq_signal_to_text(s, t1);
 	FUZZ_CHECK(n1 < CQ_SIGNAL_TEXT_MAX && strlen(t1) == n1, "text length %zu", n1);
 	FUZZ_CHECK(cq_signal_from_text(t1, &v, &e), "out() not accepted by in(): %s (code %d: %s)",
-			   t1, (int) e.code, e.detail ? e.detail : "");
+			   t1, (int) e.code, e.detail);
 	FUZZ_CHECK(memcmp(&v, s, sizeof(v)) == 0, "in(out(v)) != v for %s", t1);
 	cq_signal_to_text(&v, t2);
 	FUZZ_CHECK(strcmp(t1, t2) == 0, "out(in(out(v))) %s != out(v) %s", t2, t1);
@@ -94,8 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cq_signal_from_text(text, &s, &e))
 		check_round_trips(&s);
 	else
-		FUZZ_CHECK(e.code == CQ_CODEC_SYNTAX || e.code == CQ_CODEC_VERSION ||
-				   (e.code == CQ_CODEC_INVALID && e.detail != NULL),
+		FUZZ_CHECK((e.code == CQ_CODEC_SYNTAX || e.code == CQ_CODEC_VERSION ||
+					e.code == CQ_CODEC_INVALID) && e.message[0] != '\0' && e.detail[0] != '\0',
 				   "text refused with code %d", (int) e.code);
 
 	if (cq_signal_from_binary(bin, size, &s, &e))
@@ -111,8 +111,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_round_trips(&s);
 	}
 	else
-		FUZZ_CHECK(e.code == CQ_CODEC_LENGTH || e.code == CQ_CODEC_VERSION ||
-				   (e.code == CQ_CODEC_INVALID && e.detail != NULL),
+		FUZZ_CHECK((e.code == CQ_CODEC_BINARY || e.code == CQ_CODEC_VERSION ||
+					e.code == CQ_CODEC_INVALID) && e.message[0] != '\0' && e.detail[0] != '\0',
 				   "binary refused with code %d", (int) e.code);
 	free(text);
 	free(bin);

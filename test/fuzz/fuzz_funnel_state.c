@@ -2,7 +2,7 @@
  *
  * fuzz_funnel_state.c
  *	  libFuzzer harness for the cq.funnel_state decoders and encoders of
- *	  src/state_codec.c (funnel_state_in/out/recv/send run exactly these).
+ *	  src/funnel_codec.c (funnel_state_in/out/recv/send run exactly these).
  *
  * Every input is read twice: as text (up to its first NUL) and as the
  * binary form, each in the server's two steps (header, then the events
@@ -23,7 +23,7 @@
  *-------------------------------------------------------------------------
  */
 #include "fuzz_common.h"
-#include "state_codec.h"
+#include "funnel_codec.h"
 
 static bool
 decode_text(const char *str, CqFunnelHeader *h, CqFunnelEvent **ev, CqCodecError *e)
@@ -63,7 +63,7 @@ check_value(const CqFunnelHeader *h, const CqFunnelEvent *ev)
 {
 	FUZZ_CHECK(h->version == 1, "version %d", h->version);
 	FUZZ_CHECK(h->nsteps >= 1 && h->nsteps <= 32, "nsteps %d", h->nsteps);
-	FUZZ_CHECK(h->count >= 0 && h->count <= CQ_FUNNEL_CODEC_MAX_EVENTS, "count %d", h->count);
+	FUZZ_CHECK(h->count >= 0 && h->count <= CQ_FUNNEL_MAX_EVENTS, "count %d", h->count);
 	if (h->has_params)
 	{
 		FUZZ_CHECK(h->window >= 0, "window %lld", (long long) h->window);
@@ -76,7 +76,7 @@ check_value(const CqFunnelHeader *h, const CqFunnelEvent *ev)
 		int64_t		ts = ev[i].ts;
 
 		FUZZ_CHECK(ts == INT64_MIN || ts == INT64_MAX ||
-				   (ts >= CQ_CODEC_MIN_TIMESTAMP && ts < CQ_CODEC_END_TIMESTAMP),
+				   (ts >= CQ_FUNNEL_MIN_TIMESTAMP && ts < CQ_FUNNEL_END_TIMESTAMP),
 				   "event %d time %lld", i + 1, (long long) ts);
 		FUZZ_CHECK(h->nsteps == 32 || (ev[i].mask >> h->nsteps) == 0,
 				   "event %d mask %u for %d steps", i + 1, ev[i].mask, h->nsteps);
@@ -161,9 +161,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(b);
 	}
 	else
-		FUZZ_CHECK(e.code != CQ_CODEC_OK && e.code != CQ_CODEC_LENGTH &&
-				   e.code != CQ_FUNNEL_TRUNCATED && e.code != CQ_FUNNEL_PARAM_FLAG &&
-				   e.code != CQ_FUNNEL_EVENT_BYTES, "text refused with code %d", (int) e.code);
+		FUZZ_CHECK(e.code != CQ_CODEC_OK && e.code != CQ_CODEC_BINARY &&
+				   e.message[0] != '\0' && e.detail[0] != '\0' && e.hint != NULL,
+				   "text refused with code %d", (int) e.code);
 	free(ev);
 
 	if (decode_binary(bin, size, &h, &ev, &e))
@@ -174,9 +174,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(b);
 	}
 	else
-		FUZZ_CHECK(e.code != CQ_CODEC_OK && e.code != CQ_FUNNEL_EXPECTED_INT &&
-				   e.code != CQ_FUNNEL_EXPECTED_LIT && e.code != CQ_FUNNEL_FEWER &&
-				   e.code != CQ_FUNNEL_TRAILING, "binary refused with code %d", (int) e.code);
+		FUZZ_CHECK(e.code != CQ_CODEC_OK && e.code != CQ_CODEC_SYNTAX &&
+				   e.message[0] != '\0' && e.detail[0] != '\0' && e.hint != NULL &&
+				   !e.quote_input, "binary refused with code %d", (int) e.code);
 	free(ev);
 	free(text);
 	free(bin);

@@ -2,13 +2,13 @@
  *
  * fuzz_rank_sample.c
  *	  libFuzzer harness for the cq.rank_sample decoders and encoders of
- *	  src/state_codec.c (rank_sample_in/out/recv/send run exactly these).
+ *	  src/rank_codec.c (rank_sample_in/out/recv/send run exactly these).
  *
  * Every input is read twice: as text (up to its first NUL) and as the
  * binary form, each in the server's two steps (header, then the pairs
  * into room for exactly the announced count).  A value either decoder
  * accepts must satisfy, besides "no crash, no sanitizer report":
- *	- the count is within 0 .. CQ_RANK_CODEC_MAX_PAIRS and bounded by the
+ *	- the count is within 0 .. CQ_RANK_MAX_PAIRS and bounded by the
  *	  input (text: at most strlen / 4 + 1; binary: exactly (len - 9) / 16);
  *	- no NaN in any pair (infinities are allowed: they are ordered);
  *	- binary input is canonical: send(recv(b)) == b;
@@ -21,7 +21,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "state_codec.h"
+#include "rank_codec.h"
 
 /* Decode text in the server's two steps; *pairs malloc'd (caller frees) */
 static bool
@@ -76,7 +76,7 @@ check_round_trips(const CqRankPair *pairs, int64_t count)
 	len = cq_rank_to_text(pairs, count, t1);
 	FUZZ_CHECK(len < tsize && strlen(t1) == len, "text length %zu of %zu", len, tsize);
 	FUZZ_CHECK(decode_text(t1, &n, &v, &e), "out() not accepted by in(): %.200s (code %d: %s)",
-			   t1, (int) e.code, e.detail ? e.detail : "");
+			   t1, (int) e.code, e.detail);
 	FUZZ_CHECK(n == count && (count == 0 || memcmp(v, pairs, (size_t) count * sizeof(*v)) == 0),
 			   "in(out(v)) != v for %.200s", t1);
 	cq_rank_to_text(v, n, t2);
@@ -113,8 +113,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (decode_text(text, &count, &pairs, &e))
 		check_round_trips(pairs, count);
 	else
-		FUZZ_CHECK(e.code == CQ_CODEC_SYNTAX || e.code == CQ_CODEC_VERSION ||
-				   e.code == CQ_CODEC_INVALID, "text refused with code %d", (int) e.code);
+		FUZZ_CHECK((e.code == CQ_CODEC_SYNTAX || e.code == CQ_CODEC_VERSION ||
+					e.code == CQ_CODEC_INVALID) && e.message[0] != '\0' && e.detail[0] != '\0',
+				   "text refused with code %d", (int) e.code);
 	free(pairs);
 
 	if (decode_binary(bin, size, &count, &pairs, &e))
@@ -129,8 +130,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_round_trips(pairs, count);
 	}
 	else
-		FUZZ_CHECK(e.code == CQ_CODEC_LENGTH || e.code == CQ_CODEC_VERSION ||
-				   e.code == CQ_CODEC_TRUNCATED || e.code == CQ_CODEC_INVALID,
+		FUZZ_CHECK((e.code == CQ_CODEC_BINARY || e.code == CQ_CODEC_VERSION ||
+					e.code == CQ_CODEC_INVALID) && e.message[0] != '\0' && e.detail[0] != '\0',
 				   "binary refused with code %d", (int) e.code);
 	free(pairs);
 	free(text);

@@ -2,8 +2,9 @@
 # test/fuzz/run.sh [SECONDS]: build the libFuzzer harnesses and run each for SECONDS.
 #
 # Each harness (test/fuzz/fuzz_*.c) links the PostgreSQL-free cores of src/ that the module
-# ships (utf8_core.c, email_core.c, identifier_core.c, key_encoding.c, phone_shim.cpp, and
-# state_codec.c: the decoders and encoders of the stored states), compiled with Debian's clang-14 under -fsanitize=fuzzer,address,undefined (UBSan aborts on the first
+# ships (utf8_core.c, email_core.c, identifier_core.c, key_encoding.c, phone_shim.cpp, and the
+# codecs of the stored states: codec.c with funnel_codec.c, signal_codec.c, rank_codec.c),
+# compiled with Debian's clang-14 under -fsanitize=fuzzer,address,undefined (UBSan aborts on the first
 # report).  Each runs from its committed seeds (test/fuzz/corpus/<harness>/, read-only) plus a
 # working corpus in test/fuzz/build/corpus/<harness>/ that grows from run to run (git ignores
 # test/fuzz/build/).  A crash, a sanitizer report, a broken invariant, a leak, a timeout or an
@@ -29,7 +30,7 @@ COMMON=(-g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -I"$SRC")
 mkdir -p "$B/obj"
 
 echo "fuzz: building the harnesses with clang-14 (ASan + UBSan) in $B"
-for c in utf8_core email_core identifier_core key_encoding state_codec; do
+for c in utf8_core email_core identifier_core key_encoding codec funnel_codec signal_codec rank_codec; do
 	clang-14 -std=c99 "${COMMON[@]}" "${SAN[@]}" -c "$SRC/$c.c" -o "$B/obj/$c.o"
 done
 clang++-14 -std=c++14 "${COMMON[@]}" "${SAN[@]}" -c "$SRC/phone_shim.cpp" -o "$B/obj/phone_shim.o"
@@ -45,8 +46,9 @@ link "$B/obj/fuzz_phone.o" "$B/obj/phone_shim.o" -lphonenumber -o "$B/fuzz_phone
 # The state codecs print floats with PostgreSQL's shortest-decimal code (src/common/d2s.c), taken
 # from the server's libpgcommon.a and libpgport.a (postgresql-server-dev), as the server runs it.
 PGLIB=$(pg_config --pkglibdir)
-for h in fuzz_funnel_state fuzz_event_signal fuzz_rank_sample; do
-	link "$B/obj/$h.o" "$B/obj/state_codec.o" "$PGLIB/libpgcommon.a" "$PGLIB/libpgport.a" -lm -o "$B/$h"
+for h in funnel_state:funnel_codec event_signal:signal_codec rank_sample:rank_codec; do
+	link "$B/obj/fuzz_${h%%:*}.o" "$B/obj/${h#*:}.o" "$B/obj/codec.o" "$PGLIB/libpgcommon.a" \
+		"$PGLIB/libpgport.a" -lm -o "$B/fuzz_${h%%:*}"
 done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

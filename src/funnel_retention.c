@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * retention.c
+ * funnel_retention.c
  *	  Aggregate cq.retention(VARIADIC conditions boolean[]) returns
- *	  boolean[], with ClickHouse's retention semantics.
+ *	  boolean[], with ClickHouse's retention semantics (part of the funnel
+ *	  capability, funnel.h).
  *
  * r[1] is true when condition 1 held in some row of the group; for i >= 2,
  * r[i] is true when condition 1 held in some row and condition i held in
@@ -50,17 +51,13 @@ CheckRetentionState(int64 s)
 
 /*
  * Reject two condition counts that differ (rows or partial states of one
- * group must agree).
+ * group must agree; 0 is a state without rows).
  */
 static inline void
 CheckSameCount(int a, int b)
 {
-	if (a != 0 && b != 0 && a != b)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cq.retention got %d conditions after %d", b, a),
-				 errdetail("Every row of a group must pass the same number of conditions."),
-				 errhint("Pass the same list of conditions on every row.")));
+	if (a != 0 && b != 0)
+		cq_funnel_check_step_count("cq.retention", "conditions", a, b);
 }
 
 /*

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * match_key.c
+ * identity_match_key.c
  *	  cq.match_key(): the hashed customer identifier an advertiser uploads
  *	  for advanced matching (Meta, TikTok, Snap) or enhanced conversions
  *	  (Google): lowercase hex SHA-256 of the UTF-8 bytes of the

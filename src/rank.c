@@ -1,75 +1,42 @@
 /*-------------------------------------------------------------------------
  *
- * rank_measures.c
- *	  Exact rank measures as mergeable aggregates:
- *	  cq.rank_correlation(x, y) (Spearman's rho, ties get average ranks) and
- *	  cq.auc(score, label) (ROC AUC, the Mann-Whitney U / (n1 n0); a tie
- *	  between a positive and a negative counts one half).
+ * rank.c
+ *	  SQL entry points of the exact rank measures (rank.h): the I/O functions
+ *	  of cq.rank_sample, the support functions of the aggregates
+ *	  cq.rank_sample, cq.rank_rollup, cq.rank_correlation and cq.auc, and the
+ *	  accessors cq.rank_correlation(sample), cq.auc(sample), cq.rank_n.
  *
- * Exact ranks need every value, so the state is the sample itself: the
- * varlena type cq.rank_sample holding (x, y) pairs of float8, grown
- * geometrically and appended to in place.  It is a real type, not
- * internal, so Citus can ship partial states between nodes as text; the
- * combine function concatenates samples, so combine equals serial exactly
- * (the final functions sort, and the result does not depend on the order
- * the pairs arrived in).
- *
- * Text form (version 1):  v1:<count>:x,y;x,y;...   floats in shortest
- * exact form (infinities as Infinity / -Infinity).
- * Binary form: the version byte 1, the count as int8, then the pairs as
- * float8, in network byte order.
+ * cq.rank_correlation(x, y) is Spearman's rho (tied values get average
+ * ranks); cq.auc(score, label) the ROC AUC, the Mann-Whitney U / (n1 n0),
+ * a tie between a positive and a negative counting one half.  Exact ranks
+ * need every value, so the state is the sample itself: the varlena type
+ * cq.rank_sample holding (x, y) pairs of float8, grown geometrically and
+ * appended to in place.  It is a real type, not internal, so Citus can ship
+ * partial states between nodes as text; the combine function concatenates
+ * samples, so combine equals serial exactly (the measures sort, and the
+ * result does not depend on the order the pairs arrived in).  Two-step use:
+ * cq.rank_sample(x, y) stores a sample, cq.rank_rollup merges samples, and
+ * the accessors read the measures from a stored sample.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 
-#include "common/shortest_dec.h"
 #include "conversion_quality.h"
 #include "fmgr.h"
-#include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
-#include "signal_quality.h"
-#include "state_codec.h"
-#include "utils/builtins.h"
-#include "utils/float.h"
+#include "rank.h"
 #include "utils/memutils.h"
 
-/*
- * The sample.  The allocation may hold more pairs than count: its capacity
- * is (VARSIZE - header) / sizeof(RankPair).  Output functions write only
- * the first count pairs.
- */
-typedef struct RankPair
-{
-	float8		x;
-	float8		y;
-} RankPair;
-
-typedef struct RankSample
-{
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	int32		version;		/* CQ_RANK_FORMAT_VERSION (in memory too) */
-	int64		count;			/* pairs in use */
-	RankPair	pairs[FLEXIBLE_ARRAY_MEMBER];
-} RankSample;
-
-#define RANK_HEADER			offsetof(RankSample, pairs)
-#define RANK_CAPACITY(s)	((int64) ((VARSIZE(s) - RANK_HEADER) / sizeof(RankPair)))
-#define RANK_MAX_PAIRS		((int64) ((MaxAllocSize - RANK_HEADER) / sizeof(RankPair)))
-#define RANK_INITIAL		64
-
-StaticAssertDecl(sizeof(RankPair) == sizeof(CqRankPair) &&
-				 offsetof(RankPair, y) == offsetof(CqRankPair, y) &&
-				 RANK_MAX_PAIRS == CQ_RANK_CODEC_MAX_PAIRS &&
-				 CQ_RANK_FORMAT_VERSION == CQ_RANK_CODEC_VERSION,
-				 "RankPair and CqRankPair differ");
+StaticAssertDecl(RANK_HEADER == 16 &&
+				 RANK_HEADER + CQ_RANK_MAX_PAIRS * sizeof(CqRankPair) <= MaxAllocSize,
+				 "the largest sample the format allows must fit one allocation");
 
 #define DatumGetRankSampleP(X)	((RankSample *) PG_DETOAST_DATUM(X))
 #define PG_GETARG_RANKSAMPLE_P(n)	DatumGetRankSampleP(PG_GETARG_DATUM(n))
+#define RANK_INITIAL		64
 
 /*
  * A sample with room for capacity pairs, in context cxt.
@@ -79,16 +46,16 @@ rank_sample_alloc(MemoryContext cxt, int64 capacity)
 {
 	RankSample *s;
 
-	if (capacity > RANK_MAX_PAIRS)
+	if (capacity > CQ_RANK_MAX_PAIRS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("rank sample is too large"),
 				 errdetail("An exact rank measure keeps every pair; at most " INT64_FORMAT " pairs fit in one group.",
-						   RANK_MAX_PAIRS),
+						   (int64) CQ_RANK_MAX_PAIRS),
 				 errhint("Aggregate smaller groups, or sample the rows.")));
-	s = MemoryContextAlloc(cxt, RANK_HEADER + capacity * sizeof(RankPair));
-	SET_VARSIZE(s, RANK_HEADER + capacity * sizeof(RankPair));
-	s->version = CQ_RANK_FORMAT_VERSION;
+	s = MemoryContextAlloc(cxt, RANK_HEADER + capacity * sizeof(CqRankPair));
+	SET_VARSIZE(s, RANK_HEADER + capacity * sizeof(CqRankPair));
+	s->version = CQ_RANK_VERSION;
 	s->count = 0;
 	return s;
 }
@@ -112,70 +79,16 @@ rank_sample_reserve(RankSample *s, int64 extra, bool in_agg)
 		return s;
 	cap = s ? Max(RANK_CAPACITY(s), RANK_INITIAL) : RANK_INITIAL;
 	while (cap < need)
-		cap = (cap > RANK_MAX_PAIRS / 2) ? RANK_MAX_PAIRS + 1 : cap * 2;
-	if (cap > RANK_MAX_PAIRS && need <= RANK_MAX_PAIRS)
-		cap = RANK_MAX_PAIRS;
+		cap = (cap > CQ_RANK_MAX_PAIRS / 2) ? CQ_RANK_MAX_PAIRS + 1 : cap * 2;
+	if (cap > CQ_RANK_MAX_PAIRS && need <= CQ_RANK_MAX_PAIRS)
+		cap = CQ_RANK_MAX_PAIRS;
 	n = rank_sample_alloc(CurrentMemoryContext, cap);
 	if (s)
 	{
 		n->count = s->count;
-		memcpy(n->pairs, s->pairs, s->count * sizeof(RankPair));
+		memcpy(n->pairs, s->pairs, s->count * sizeof(CqRankPair));
 	}
 	return n;
-}
-
-/*
- * Turn a refusal of the decoders of state_codec.c into the error; str is
- * the text read, or NULL for the binary form.
- */
-static void
-rank_codec_error(const CqCodecError *e, const char *str)
-{
-	int			errcode_value = str ? ERRCODE_INVALID_TEXT_REPRESENTATION :
-		ERRCODE_INVALID_BINARY_REPRESENTATION;
-
-	if (e->code == CQ_CODEC_INVALID)
-		ereport(ERROR,
-				(errcode(errcode_value),
-				 errmsg("invalid cq.rank_sample value"),
-				 errdetail("Pair " INT64_FORMAT " contains NaN.", (int64) e->a),
-				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
-	if (e->code == CQ_CODEC_VERSION && str != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported cq.rank_sample format version in \"%.60s\"", str),
-				 errdetail("This version of conversion_quality reads format version %d.",
-						   CQ_RANK_FORMAT_VERSION),
-				 errhint("Upgrade the extension where the value is read.")));
-	if (e->code == CQ_CODEC_SYNTAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type cq.rank_sample: \"%.60s%s\"",
-						str, strlen(str) > 60 ? "..." : ""),
-				 errdetail("%s", e->detail),
-				 errhint("The form is v1:<count>:x,y;x,y;... with exactly <count> pairs.")));
-	if (e->code == CQ_CODEC_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported cq.rank_sample format version %d", (int) e->a),
-				 errdetail("This version of conversion_quality reads format version %d.",
-						   CQ_RANK_FORMAT_VERSION),
-				 errhint("Upgrade the extension where the value is read.")));
-	if (e->code == CQ_CODEC_TRUNCATED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary cq.rank_sample value"),
-				 errdetail("The value has %d bytes; the version and the pair count take %d.",
-						   (int) e->b, (int) e->a),
-				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
-	if (e->code == CQ_CODEC_LENGTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary cq.rank_sample value"),
-				 errdetail("The pair count " INT64_FORMAT " does not match the %d bytes that follow it.",
-						   (int64) e->a, (int) e->b),
-				 errhint("Use a value produced by cq.rank_correlation or cq.auc states.")));
-	elog(ERROR, "unexpected cq.rank_sample decoder status %d", (int) e->code);
 }
 
 /*
@@ -194,7 +107,7 @@ CheckRankValue(float8 v, const char *what)
 
 /*
  * rank_sample_in(cstring) returns cq.rank_sample
- *		Reads v1:<count>:x,y;... (state_codec.c); the count comes first so
+ *		Reads v1:<count>:x,y;... (rank_codec.c); the count comes first so
  *		the reader can allocate once, and is checked against the pairs that
  *		follow.
  */
@@ -209,10 +122,10 @@ rank_sample_in(PG_FUNCTION_ARGS)
 	RankSample *s;
 
 	if (!cq_rank_text_header(str, &count, &pos, &e))
-		rank_codec_error(&e, str);
+		cq_codec_raise(&e, str);
 	s = rank_sample_alloc(CurrentMemoryContext, Max(count, 1));
-	if (!cq_rank_text_pairs(str, pos, count, (CqRankPair *) s->pairs, &e))
-		rank_codec_error(&e, str);
+	if (!cq_rank_text_pairs(str, pos, count, s->pairs, &e))
+		cq_codec_raise(&e, str);
 	s->count = count;
 	PG_RETURN_POINTER(s);
 }
@@ -227,7 +140,7 @@ rank_sample_out(PG_FUNCTION_ARGS)
 	RankSample *s = PG_GETARG_RANKSAMPLE_P(0);
 	char	   *out = palloc(cq_rank_text_size(s->count));
 
-	cq_rank_to_text((const CqRankPair *) s->pairs, s->count, out);
+	cq_rank_to_text(s->pairs, s->count, out);
 	PG_RETURN_CSTRING(out);
 }
 
@@ -243,7 +156,7 @@ rank_sample_send(PG_FUNCTION_ARGS)
 	bytea	   *result = palloc(VARHDRSZ + len);
 
 	SET_VARSIZE(result, VARHDRSZ + len);
-	cq_rank_to_binary((const CqRankPair *) s->pairs, s->count, (uint8 *) VARDATA(result));
+	cq_rank_to_binary(s->pairs, s->count, (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -263,10 +176,10 @@ rank_sample_recv(PG_FUNCTION_ARGS)
 	RankSample *s;
 
 	if (!cq_rank_binary_header(data, len, &count, &e))
-		rank_codec_error(&e, NULL);
+		cq_codec_raise(&e, NULL);
 	s = rank_sample_alloc(CurrentMemoryContext, Max(count, 1));
-	if (!cq_rank_binary_pairs(data, len, count, (CqRankPair *) s->pairs, &e))
-		rank_codec_error(&e, NULL);
+	if (!cq_rank_binary_pairs(data, len, count, s->pairs, &e))
+		cq_codec_raise(&e, NULL);
 	s->count = count;
 	buf->cursor = buf->len;
 	PG_RETURN_POINTER(s);
@@ -290,8 +203,9 @@ rank_sample_append(FunctionCallInfo fcinfo, float8 x, float8 y)
 
 /*
  * rank_sample_transfn(cq.rank_sample, x float8, y float8)
- *		Transition of cq.rank_correlation: rows with a NULL x or y are
- *		skipped (the state passes through, possibly NULL); NaN is an error.
+ *		Transition of cq.rank_sample and cq.rank_correlation: rows with a
+ *		NULL x or y are skipped (the state passes through, possibly NULL);
+ *		NaN is an error.
  */
 PG_FUNCTION_INFO_V1(rank_sample_transfn);
 Datum
@@ -337,8 +251,10 @@ auc_transfn(PG_FUNCTION_ARGS)
 
 /*
  * rank_sample_combine(cq.rank_sample, cq.rank_sample)
- *		Concatenates the samples.  A NULL side is skipped; the right side is
- *		never modified; outside an aggregate the result is a new value.
+ *		Concatenates the samples: the combine function of every rank
+ *		aggregate and the transition of cq.rank_rollup.  A NULL side is
+ *		skipped; the right side is never modified; outside an aggregate the
+ *		result is a new value.
  */
 PG_FUNCTION_INFO_V1(rank_sample_combine);
 Datum
@@ -360,9 +276,40 @@ rank_sample_combine(PG_FUNCTION_ARGS)
 	/* a NULL or a read-only left side is copied, never modified */
 	a = rank_sample_reserve(a, b->count, in_agg && a != NULL &&
 							a == (RankSample *) DatumGetPointer(PG_GETARG_DATUM(0)));
-	memcpy(a->pairs + a->count, b->pairs, b->count * sizeof(RankPair));
+	memcpy(a->pairs + a->count, b->pairs, b->count * sizeof(CqRankPair));
 	a->count += b->count;
 	PG_RETURN_POINTER(a);
+}
+
+/*
+ * rank_sample_finalfn(cq.rank_sample) returns cq.rank_sample
+ *		Final function of cq.rank_sample and cq.rank_rollup: a compact copy
+ *		of the sample (no spare room), NULL for a group without pairs.
+ */
+PG_FUNCTION_INFO_V1(rank_sample_finalfn);
+Datum
+rank_sample_finalfn(PG_FUNCTION_ARGS)
+{
+	RankSample *s;
+	RankSample *res;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = PG_GETARG_RANKSAMPLE_P(0);
+	res = rank_sample_alloc(CurrentMemoryContext, s->count);
+	memcpy(res->pairs, s->pairs, s->count * sizeof(CqRankPair));
+	res->count = s->count;
+	PG_RETURN_POINTER(res);
+}
+
+/*
+ * rank_sample_n(cq.rank_sample) returns bigint: the pairs in the sample.
+ */
+PG_FUNCTION_INFO_V1(rank_sample_n);
+Datum
+rank_sample_n(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(PG_GETARG_RANKSAMPLE_P(0)->count);
 }
 
 /* A value with its position, for sorting */
@@ -390,17 +337,15 @@ average_ranks(const RankSample *s, int which, double *ranks)
 {
 	int64		n = s->count;
 	RankItem   *items = palloc(n * sizeof(RankItem));
-	int64		i,
-				j,
-				k;
+	int64		j;
 
-	for (i = 0; i < n; i++)
+	for (int64 i = 0; i < n; i++)
 	{
 		items[i].v = which ? s->pairs[i].y : s->pairs[i].x;
 		items[i].i = i;
 	}
 	qsort(items, n, sizeof(RankItem), rank_item_cmp);
-	for (i = 0; i < n; i = j)
+	for (int64 i = 0; i < n; i = j)
 	{
 		double		avg;
 
@@ -408,7 +353,7 @@ average_ranks(const RankSample *s, int which, double *ranks)
 			;
 		/* positions i+1 .. j, mean (i + 1 + j) / 2 */
 		avg = ((double) (i + 1) + (double) j) / 2.0;
-		for (k = i; k < j; k++)
+		for (int64 k = i; k < j; k++)
 			ranks[items[k].i] = avg;
 	}
 	pfree(items);
@@ -417,7 +362,9 @@ average_ranks(const RankSample *s, int which, double *ranks)
 /*
  * rank_correlation_finalfn(cq.rank_sample) returns float8
  *		Spearman's rho: Pearson's correlation of the average ranks.  NULL
- *		with fewer than two pairs or when either variable is constant.
+ *		with fewer than two pairs or when either variable is constant.  The
+ *		final function of cq.rank_correlation(x, y), and the accessor
+ *		cq.rank_correlation(sample).
  */
 PG_FUNCTION_INFO_V1(rank_correlation_finalfn);
 Datum
@@ -431,7 +378,6 @@ rank_correlation_finalfn(PG_FUNCTION_ARGS)
 				syy = 0.0,
 				sxy = 0.0,
 				r;
-	int64		i;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -444,7 +390,7 @@ rank_correlation_finalfn(PG_FUNCTION_ARGS)
 	average_ranks(s, 1, ry);
 	/* the mean of average ranks is exactly (n + 1) / 2 */
 	mean = ((double) s->count + 1.0) / 2.0;
-	for (i = 0; i < s->count; i++)
+	for (int64 i = 0; i < s->count; i++)
 	{
 		double		dx = rx[i] - mean;
 		double		dy = ry[i] - mean;
@@ -467,10 +413,12 @@ rank_correlation_finalfn(PG_FUNCTION_ARGS)
 
 /*
  * auc_finalfn(cq.rank_sample) returns float8
- *		ROC AUC = U / (n1 n0): the probability that a random positive scores
- *		above a random negative, a tie counting one half.  U is a sum of
- *		half-integers, exact in double up to 2^52 pairs.  NULL unless both
- *		labels occur.
+ *		ROC AUC of score x for label y (0: negative, any other value:
+ *		positive) = U / (n1 n0): the probability that a random positive
+ *		scores above a random negative, a tie counting one half.  U is a sum
+ *		of half-integers, exact in double up to 2^52 pairs.  NULL unless both
+ *		labels occur.  The final function of cq.auc(score, label), and the
+ *		accessor cq.auc(sample).
  */
 PG_FUNCTION_INFO_V1(auc_finalfn);
 Datum
@@ -479,9 +427,7 @@ auc_finalfn(PG_FUNCTION_ARGS)
 	RankSample *s;
 	RankItem   *items;
 	int64		n,
-				i,
-				j,
-				k;
+				j;
 	double		neg_below = 0.0,
 				npos = 0.0,
 				u = 0.0;
@@ -491,20 +437,20 @@ auc_finalfn(PG_FUNCTION_ARGS)
 	s = PG_GETARG_RANKSAMPLE_P(0);
 	n = s->count;
 	items = palloc(Max(n, 1) * sizeof(RankItem));
-	for (i = 0; i < n; i++)
+	for (int64 i = 0; i < n; i++)
 	{
 		items[i].v = s->pairs[i].x;
 		items[i].i = i;
 	}
 	qsort(items, n, sizeof(RankItem), rank_item_cmp);
-	for (i = 0; i < n; i = j)
+	for (int64 i = 0; i < n; i = j)
 	{
 		double		p = 0.0,
 					q = 0.0;
 
 		for (j = i; j < n && items[j].v == items[i].v; j++)
 			;
-		for (k = i; k < j; k++)
+		for (int64 k = i; k < j; k++)
 		{
 			if (s->pairs[items[k].i].y != 0.0)
 				p += 1.0;

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * event_fingerprint.c
+ * dedup_fingerprint.c
  *	  cq.event_fingerprint(VARIADIC "any"): a content key for event sources
  *	  that carry no event id (Snowplow's "event fingerprint" idea).
  *
@@ -32,6 +32,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "dedup.h"
 
 #include "catalog/pg_type.h"
 #include "conversion_quality.h"

@@ -1,0 +1,550 @@
+/* conversion_quality--1.0--1.1.sql: ALTER EXTENSION conversion_quality UPDATE TO '1.1' */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION conversion_quality UPDATE TO '1.1'" to load this file. \quit
+
+-- What changes (README, "Upgrading"):
+-- * support functions move to schema cq_internal (no privilege changes for callers);
+-- * cq.window_funnel and cq.funnel_events take VARIADIC "any" steps instead of the
+--   1.0 forms with 1 to 8 separate booleans and VARIADIC boolean[]; one boolean[]
+--   is a typed form of its own; the event-name forms stay as they are;
+-- * cq.rank_sample gets an aggregate, a rollup and accessors;
+-- * cq.dedup_report is a C function and cq.rank_events a plain SQL function over a
+--   C scan that builds its own query; no function takes SQL text any more.
+-- Objects a user's view or index depends on are kept (same OID) wherever 1.1 has
+-- them; the 1.0 funnel forms that 1.1 replaces are dropped without CASCADE, so an
+-- object that depends on one stops the update with an error naming it.
+
+CREATE SCHEMA cq_internal;
+COMMENT ON SCHEMA cq_internal IS
+'conversion_quality: support functions of the objects in schema cq (aggregate support, type I/O, scans); not meant to be called directly';
+GRANT USAGE ON SCHEMA cq_internal TO PUBLIC;
+
+-- Support functions move to cq_internal: the aggregates and types that use them
+-- follow them by OID, so stored states, views and indexes keep working.
+ALTER FUNCTION cq.funnel_state_in(cstring) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_state_out(cq.funnel_state) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_state_recv(internal) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_state_send(cq.funnel_state) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_combine(cq.funnel_state, cq.funnel_state) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_finalfn(cq.funnel_state) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_events_finalfn(cq.funnel_state) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, text, text[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, text, text[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, text, text[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, text, text[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, text, text[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval, text) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_report_transfn(cq.funnel_state, cq.funnel_state, interval[], text) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.funnel_report_finalfn(cq.funnel_state) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.retention_transfn(bigint, boolean[]) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.retention_combine(bigint, bigint) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.retention_finalfn(bigint) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.event_signal_in(cstring) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.event_signal_out(cq.event_signal) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.event_signal_recv(internal) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.event_signal_send(cq.event_signal) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.event_signal_transfn(cq.event_signal, boolean, float8) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.event_signal_combine(cq.event_signal, cq.event_signal) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_sample_in(cstring) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_sample_out(cq.rank_sample) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_sample_recv(internal) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_sample_send(cq.rank_sample) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_sample_transfn(cq.rank_sample, float8, float8) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.auc_transfn(cq.rank_sample, float8, boolean) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_sample_combine(cq.rank_sample, cq.rank_sample) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.rank_correlation_finalfn(cq.rank_sample) SET SCHEMA cq_internal;
+ALTER FUNCTION cq.auc_finalfn(cq.rank_sample) SET SCHEMA cq_internal;
+
+-- The 1.0 funnel forms that 1.1 replaces: 1 to 8 separate booleans and VARIADIC boolean[]
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP AGGREGATE cq.funnel_events(timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+DROP FUNCTION cq.funnel_events_transfn(cq.funnel_state, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean);
+
+DROP AGGREGATE cq.window_funnel(interval, timestamptz, VARIADIC boolean[]);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamptz, VARIADIC boolean[]);
+DROP AGGREGATE cq.window_funnel(interval, timestamp, VARIADIC boolean[]);
+DROP AGGREGATE cq.window_funnel(interval, text, timestamp, VARIADIC boolean[]);
+DROP AGGREGATE cq.funnel_events(timestamptz, VARIADIC boolean[]);
+
+-- The 1.1 funnel forms: VARIADIC "any" steps, and one boolean[]
+CREATE FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamptz, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'window_funnel_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'window_funnel_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamp, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'window_funnel_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'window_funnel_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamptz, VARIADIC steps "any") (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps "any") (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamp, VARIADIC steps "any") (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamp, VARIADIC steps "any") (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamptz, steps boolean[]) (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamptz, steps boolean[]) (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, ts timestamp, steps boolean[]) (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.window_funnel("window" interval, mode text, ts timestamp, steps boolean[]) (
+    SFUNC = cq_internal.window_funnel_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.window_funnel_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_events(ts timestamptz, VARIADIC steps "any") (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_events(ts timestamptz, steps boolean[]) (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+-- Two-step use: store samples, merge them, read the measures
+CREATE FUNCTION cq_internal.rank_sample_finalfn(cq.rank_sample) RETURNS cq.rank_sample
+AS 'MODULE_PATHNAME', 'rank_sample_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cq_internal.rank_sample_finalfn(cq.rank_sample) IS
+'Final function of cq.rank_sample and cq.rank_rollup: the sample without spare room.';
+
+CREATE AGGREGATE cq.rank_sample(x float8, y float8) (
+    SFUNC = cq_internal.rank_sample_transfn,
+    STYPE = cq.rank_sample,
+    SSPACE = 65536,
+    COMBINEFUNC = cq_internal.rank_sample_combine,
+    FINALFUNC = cq_internal.rank_sample_finalfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE cq.rank_sample(float8, float8) IS
+'The (x, y) pairs of a group as a storable cq.rank_sample (16 bytes per pair), for cq.rank_correlation(sample), cq.auc(sample) (y is the label: 0 negative, any other value positive) and cq.rank_rollup. Rows with a NULL are skipped; NaN is an error; NULL for a group without pairs.';
+
+CREATE AGGREGATE cq.rank_rollup(cq.rank_sample) (
+    SFUNC = cq_internal.rank_sample_combine,
+    STYPE = cq.rank_sample,
+    SSPACE = 65536,
+    COMBINEFUNC = cq_internal.rank_sample_combine,
+    FINALFUNC = cq_internal.rank_sample_finalfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE cq.rank_rollup(cq.rank_sample) IS
+'Merges rank samples (of days, partitions, nodes) into the sample of all their pairs; NULL samples are skipped. The measures of the merged sample equal those of the pairs aggregated at once.';
+
+CREATE FUNCTION cq.rank_correlation(sample cq.rank_sample) RETURNS float8
+AS 'MODULE_PATHNAME', 'rank_correlation_finalfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cq.rank_correlation(cq.rank_sample) IS
+'Spearman rank correlation of the x and y of a stored sample (tied values get the average of their ranks); NULL with fewer than 2 pairs or a constant variable.';
+
+CREATE FUNCTION cq.auc(sample cq.rank_sample) RETURNS float8
+AS 'MODULE_PATHNAME', 'auc_finalfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cq.auc(cq.rank_sample) IS
+'ROC AUC of score x for label y (0 negative, any other value positive) of a stored sample, ties counting one half; NULL unless both labels occur.';
+
+CREATE FUNCTION cq.rank_n(sample cq.rank_sample) RETURNS bigint
+AS 'MODULE_PATHNAME', 'rank_sample_n'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cq.rank_n(cq.rank_sample) IS
+'Pairs in a stored sample.';
+
+-- The one pass behind cq.rank_events (src/rank_events.c): checks every argument,
+-- builds its query from the checked, quoted table and column names, and walks it
+-- once, ordered by user and time.  It returns the raw per-event figures with the
+-- end of observation used; cq.rank_events derives the statistics in SQL.
+CREATE FUNCTION cq_internal.rank_events_scan(
+    events regclass,
+    horizon interval,
+    user_column name,
+    time_column name,
+    event_column name,
+    value_column name,
+    revenue_events regclass,
+    conversion_event text,
+    exclude_events text[],
+    min_weekly_volume float8,
+    observed_until timestamptz,
+    alpha float8)
+RETURNS TABLE (
+    event_name text,
+    occurrences bigint,
+    carries boolean,
+    users_censored bigint,
+    signal cq.event_signal,
+    median_lead_time interval,
+    first_time timestamptz,
+    observed_until timestamptz)
+AS 'MODULE_PATHNAME', 'rank_events_scan_1_1'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION cq_internal.rank_events_scan(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8) IS
+'The scan behind cq.rank_events (same arguments): per event name its rows, whether they carry revenue, censored users, the cq.event_signal of window revenue (with: from the first occurrence; without: from the first event), the median lead time to the first revenue, the earliest event time, and the end of observation used. Reads the tables with the caller''s privileges.';
+
+
+-- Comments of the funnel forms and of the rank sample, as 1.1 words them
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamptz, VARIADIC "any") IS
+'Transition of cq.window_funnel(window, ts, steps): appends the row in place.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, VARIADIC "any") IS
+'Transition of cq.window_funnel(window, mode, ts, steps): appends the row in place.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamp, VARIADIC "any") IS
+'Transition of cq.window_funnel(window, ts, steps) for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, VARIADIC "any") IS
+'Transition of cq.window_funnel(window, mode, ts, steps) for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamptz, boolean[]) IS
+'Transition of cq.window_funnel(window, ts, steps boolean[]).';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, boolean[]) IS
+'Transition of cq.window_funnel(window, mode, ts, steps boolean[]).';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamp, boolean[]) IS
+'Transition of cq.window_funnel(window, ts, steps boolean[]) for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, boolean[]) IS
+'Transition of cq.window_funnel(window, mode, ts, steps boolean[]) for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamptz, text, text[]) IS
+'Transition of the event-name form of cq.window_funnel.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamptz, text, text[]) IS
+'Transition of the event-name form of cq.window_funnel.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, timestamp, text, text[]) IS
+'Transition of the event-name form of cq.window_funnel.';
+COMMENT ON FUNCTION cq_internal.window_funnel_transfn(cq.funnel_state, interval, text, timestamp, text, text[]) IS
+'Transition of the event-name form of cq.window_funnel.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, timestamptz, VARIADIC "any") IS
+'ClickHouse windowFunnel: the highest step (0..N, N = 1..32) reached by a chain starting at a step-1 row whose later steps occur at most window after that start (inclusive). Steps are boolean conditions (or one boolean array). Rows are taken in (time, step) order, so equal times advance step by step and input order never matters. Rows with a NULL time or step are skipped. A day counts 24 hours, a month 30 days.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, text, timestamptz, VARIADIC "any") IS
+'ClickHouse windowFunnel with a mode: a comma-separated set of strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry (which requires strict_order). Unknown or invalid modes are errors (22023).';
+COMMENT ON AGGREGATE cq.window_funnel(interval, timestamp, VARIADIC "any") IS
+'cq.window_funnel for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, text, timestamp, VARIADIC "any") IS
+'cq.window_funnel with a mode, for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, timestamptz, boolean[]) IS
+'cq.window_funnel with the steps as one boolean array: the same results; the form a distributed engine such as Citus can aggregate partially on its workers.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, text, timestamptz, boolean[]) IS
+'cq.window_funnel with a mode and the steps as one boolean array.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, timestamp, boolean[]) IS
+'cq.window_funnel with the steps as one boolean array, for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, text, timestamp, boolean[]) IS
+'cq.window_funnel with a mode and the steps as one boolean array, for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, timestamptz, text, VARIADIC text[]) IS
+'cq.window_funnel with steps given as event names: step k fires on a row whose event equals steps[k] (under the call''s collation). Same results as the boolean form with event = name conditions; a NULL event skips the row; NULL or missing names are errors.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, text, timestamptz, text, VARIADIC text[]) IS
+'cq.window_funnel with a mode and steps given as event names.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, timestamp, text, VARIADIC text[]) IS
+'cq.window_funnel with steps given as event names, for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.window_funnel(interval, text, timestamp, text, VARIADIC text[]) IS
+'cq.window_funnel with a mode and steps given as event names, for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, VARIADIC "any") IS
+'Transition of cq.funnel_events: appends the row in place.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, boolean[]) IS
+'Transition of cq.funnel_events(ts, steps boolean[]).';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, text, text[]) IS
+'Transition of the event-name form of cq.funnel_events.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamptz, VARIADIC "any") IS
+'Funnel state of a group: every row with a time and no NULL step, as (time, steps satisfied), including rows satisfying no step (strict_order needs them). Steps are boolean conditions (or one boolean array). NULL for a group without such rows. Read it with cq.funnel_stage / cq.funnel_step_times; merge states with cq.funnel_rollup.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamptz, boolean[]) IS
+'cq.funnel_events with the steps as one boolean array: the same state; the form a distributed engine such as Citus can aggregate partially on its workers.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamptz, text, VARIADIC text[]) IS
+'cq.funnel_events with steps given as event names: the state of the boolean form with event = name conditions. Rows with a NULL event are skipped.';
+COMMENT ON FUNCTION cq.funnel_stage(cq.funnel_state, interval, text, integer[]) IS
+'Stage (0..N) the state''s rows reach: equals cq.window_funnel(window, mode, ...) over the same rows. exclusions: [condition, from_step, to_step] triples; the excluded conditions must be the last ones given to cq.funnel_events, and an excluded event strictly after a chain''s step from_step, before it reaches to_step, breaks that chain.';
+COMMENT ON AGGREGATE cq.funnel_report(cq.funnel_state, interval, text) IS
+'cq.funnel_report with a mode (as cq.window_funnel).';
+COMMENT ON TYPE cq.rank_sample IS
+'A sample of (x, y) pairs, kept exactly because exact ranks need every value: the state of cq.rank_correlation and cq.auc, and a storable summary built by cq.rank_sample, merged by cq.rank_rollup and read by cq.rank_correlation(sample), cq.auc(sample) and cq.rank_n. Text form v1:<count>:x,y;x,y;... (floats in shortest exact form).';
+COMMENT ON FUNCTION cq_internal.rank_sample_transfn(cq.rank_sample, float8, float8) IS
+'Transition function of cq.rank_sample and cq.rank_correlation: appends (x, y); rows with a NULL are skipped; NaN is an error.';
+COMMENT ON FUNCTION cq_internal.rank_sample_combine(cq.rank_sample, cq.rank_sample) IS
+'Combine function of the rank aggregates and transition of cq.rank_rollup: concatenates two samples (NULL sides skipped).';
+
+-- Ranking of every candidate event of an event table by how well it predicts the
+-- revenue that follows it: the statistics over the scan, in plain SQL.
+CREATE OR REPLACE FUNCTION cq.rank_events(
+    events regclass,
+    horizon interval,
+    user_column name DEFAULT 'user_id',
+    time_column name DEFAULT 'event_time',
+    event_column name DEFAULT 'event_name',
+    value_column name DEFAULT 'revenue',
+    revenue_events regclass DEFAULT NULL,
+    conversion_event text DEFAULT NULL,
+    exclude_events text[] DEFAULT '{}',
+    min_weekly_volume float8 DEFAULT 50,
+    observed_until timestamptz DEFAULT NULL,
+    alpha float8 DEFAULT 0.05)
+RETURNS TABLE (
+    rank integer,
+    event_name text,
+    users bigint,
+    users_with_event bigint,
+    users_censored bigint,
+    conversion_rate float8,
+    baseline_conversion_rate float8,
+    lift float8,
+    odds_ratio float8,
+    odds_ratio_lower float8,
+    odds_ratio_upper float8,
+    correlation float8,
+    p_value float8,
+    q_value float8,
+    revenue_share float8,
+    median_lead_time interval,
+    weekly_volume float8,
+    is_revenue_event boolean,
+    verdict text,
+    score float8,
+    signal cq.event_signal)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scan AS (
+    -- rows per week over the observed period, at least one week
+    SELECT sc.*,
+           coalesce(sc.event_name = rank_events.conversion_event, false) OR sc.carries AS is_rev,
+           sc.occurrences / greatest(extract(epoch FROM (sc.observed_until - sc.first_time)) / 604800, 1)
+               AS weekly
+      FROM cq_internal.rank_events_scan(rank_events.events, rank_events.horizon,
+                                        rank_events.user_column, rank_events.time_column,
+                                        rank_events.event_column, rank_events.value_column,
+                                        rank_events.revenue_events, rank_events.conversion_event,
+                                        rank_events.exclude_events, rank_events.min_weekly_volume,
+                                        rank_events.observed_until, rank_events.alpha) sc
+     WHERE NOT coalesce(sc.event_name = ANY (rank_events.exclude_events), false)
+), tested AS (
+    SELECT sc.*, cq.signal_p_value(sc.signal) AS p, cq.signal_correlation(sc.signal) AS r,
+           cq.signal_odds_ratio_ci(sc.signal, 0.95) AS ci
+      FROM scan sc
+), bh AS (
+    -- Benjamini-Hochberg over the events with a p-value (revenue events excluded)
+    SELECT b.event_name,
+           least(1, min(b.p * b.m / b.k) OVER (ORDER BY b.p DESC, b.event_name DESC
+                                               ROWS UNBOUNDED PRECEDING)) AS q
+      FROM (SELECT tt.event_name, tt.p,
+                   count(*) OVER () AS m,
+                   row_number() OVER (ORDER BY tt.p, tt.event_name) AS k
+              FROM tested tt WHERE tt.p IS NOT NULL AND NOT tt.is_rev) b
+), judged AS (
+    SELECT t.*, bh.q,
+           CASE WHEN t.is_rev THEN 'revenue event'
+                WHEN t.p IS NULL THEN 'not enough data'
+                WHEN bh.q > rank_events.alpha OR t.r <= 0 THEN 'no signal'
+                WHEN t.weekly < rank_events.min_weekly_volume THEN 'too rare'
+                ELSE 'ready' END AS verdict,
+           CASE WHEN t.is_rev OR t.p IS NULL THEN NULL
+                WHEN bh.q > rank_events.alpha THEN 0
+                ELSE t.r * least(1, CASE WHEN rank_events.min_weekly_volume > 0
+                                         THEN t.weekly / rank_events.min_weekly_volume ELSE 1 END)
+           END AS score
+      FROM tested t LEFT JOIN bh USING (event_name)
+)
+SELECT (row_number() OVER (ORDER BY j.score DESC NULLS LAST, j.is_rev, j.event_name))::integer,
+       j.event_name,
+       cq.signal_n(j.signal), cq.signal_n_event(j.signal), j.users_censored,
+       cq.signal_precision(j.signal),
+       CASE WHEN cq.signal_n(j.signal) > cq.signal_n_event(j.signal)
+            THEN (cq.signal_n_converted(j.signal) - round(cq.signal_precision(j.signal)
+                  * cq.signal_n_event(j.signal)))::float8
+                 / (cq.signal_n(j.signal) - cq.signal_n_event(j.signal)) END,
+       cq.signal_lift(j.signal), cq.signal_odds_ratio(j.signal), j.ci[1], j.ci[2],
+       j.r, j.p, j.q, cq.signal_revenue_share(j.signal), j.median_lead_time,
+       j.weekly::float8, j.is_rev, j.verdict, j.score, j.signal
+  FROM judged j
+ ORDER BY 1
+$$;
+
+COMMENT ON FUNCTION cq.rank_events(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8) IS
+'Ranks every event name of an event table by how well it predicts the revenue within horizon after a user''s first occurrence of it (users without the event: after their first event). Equal windows: users whose window ends after observed_until (default: the latest time in the data) are left out and counted in users_censored; revenue at or before the event does not count. Revenue: the value column of the event table (rows with a non-zero value; those events are flagged is_revenue_event), or only rows of conversion_event, or a separate revenue_events table with the same user, time and value column names. Per event: conversion rate, lift, odds ratio with 95% Woolf interval, point-biserial correlation, p-value, Benjamini-Hochberg q-value, revenue share, median lead time to the first revenue, weekly volume, verdict (ready, too rare, no signal, not enough data, revenue event) and score = correlation * min(1, weekly_volume / min_weekly_volume) when q <= alpha, 0 otherwise; ordered by score. Reads the tables with the caller''s privileges.';
+
+-- The 1.0 scan, which ran the query text it was given, goes (cq.rank_events no
+-- longer calls it).
+DROP FUNCTION cq.rank_events_scan(text, interval, timestamptz);
+
+-- Duplicate report over any event table (src/dedup_report.c): the table is a
+-- regclass, every column is checked in the catalog and quoted, and the table
+-- is read with the caller's privileges.
+CREATE OR REPLACE FUNCTION cq.dedup_report(
+    events regclass,
+    dedup_window interval DEFAULT '48 hours',
+    event_name_column name DEFAULT 'event_name',
+    event_id_column name DEFAULT 'event_id',
+    source_column name DEFAULT 'source',
+    arrived_at_column name DEFAULT 'arrived_at',
+    scope_column name DEFAULT NULL)
+RETURNS TABLE (
+    event_name text,
+    source text,
+    is_total boolean,
+    rows bigint,
+    rows_without_id bigint,
+    rows_without_time bigint,
+    conversions bigint,
+    kept bigint,
+    duplicates bigint,
+    duplicate_rate double precision,
+    multi_source_conversions bigint,
+    single_source_conversions bigint)
+AS 'MODULE_PATHNAME', 'dedup_report'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION cq.dedup_report(regclass, interval, name, name, name, name, name) IS
+'Duplicate report of an event table: per event name and source (and a total row per event name, is_total), rows, rows without id or arrival time, conversions after dedup (cq.dedup_key + cq.dedup_keep within dedup_window), copies kept and dropped, duplicate rate, and conversions seen by several sources or by one. Reads the table with the caller''s privileges.';

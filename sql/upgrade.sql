@@ -1,0 +1,191 @@
+-- The upgrade path (README, "Upgrading"): install 1.0, store states and
+-- build views on it, ALTER EXTENSION ... UPDATE, and check that
+--  (a) the catalog is exactly that of a fresh 1.1 install: functions,
+--      aggregates, types, casts, comments, privileges and dependencies;
+--  (b) the stored states read back with the same results;
+--  (c) the user's views still work, except those bound to a 1.0 funnel form
+--      that 1.1 replaces, which stop the update with an error naming them.
+-- Runs last: it drops and re-creates the extension.
+\pset null '(null)'
+SET client_min_messages = warning;
+SET extra_float_digits = 3;
+DROP EXTENSION conversion_quality CASCADE;
+
+-- Everything the catalog says about the extension, one comparable row per fact.
+-- Objects are named by signature, never by OID.
+CREATE VIEW upgrade_members AS
+SELECT d.classid, d.objid, d.objsubid
+  FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND e.extname = 'conversion_quality';
+CREATE VIEW upgrade_inventory AS
+SELECT 'function' AS kind, p.oid::regprocedure::text AS object,
+       concat_ws(' | ', p.prokind, p.provolatile, p.proisstrict, p.proparallel, p.prosecdef,
+                 p.proleakproof, p.procost, p.prorows, l.lanname, p.prosrc, p.probin,
+                 p.proconfig::text, p.prorettype::regtype, p.proretset,
+                 pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
+                 p.provariadic::regtype, p.proacl::text) AS detail
+  FROM upgrade_members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+  JOIN pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'aggregate', a.aggfnoid::regprocedure::text,
+       concat_ws(' | ', a.aggkind, a.aggnumdirectargs, a.aggtransfn::regprocedure,
+                 a.aggfinalfn::regprocedure, a.aggcombinefn::regprocedure,
+                 a.aggserialfn::regprocedure, a.aggdeserialfn::regprocedure,
+                 a.aggtranstype::regtype, a.aggtransspace, a.agginitval, a.aggfinalextra,
+                 a.aggfinalmodify)
+  FROM upgrade_members m JOIN pg_aggregate a ON m.classid = 'pg_proc'::regclass AND a.aggfnoid = m.objid
+UNION ALL
+SELECT 'type', t.oid::regtype::text,
+       concat_ws(' | ', t.typtype, t.typlen, t.typbyval, t.typalign, t.typstorage,
+                 t.typinput::regprocedure, t.typoutput::regprocedure, t.typreceive::regprocedure,
+                 t.typsend::regprocedure, t.typarray::regtype, t.typacl::text,
+                 (SELECT string_agg(att.attname || ' ' || format_type(att.atttypid, att.atttypmod),
+                                    ', ' ORDER BY att.attnum)
+                    FROM pg_attribute att WHERE att.attrelid = t.typrelid AND att.attnum > 0))
+  FROM upgrade_members m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+UNION ALL
+SELECT 'schema', n.nspname::text, coalesce(n.nspacl::text, '')
+  FROM upgrade_members m JOIN pg_namespace n ON m.classid = 'pg_namespace'::regclass AND n.oid = m.objid
+UNION ALL
+SELECT 'cast', format('%s -> %s', c.castsource::regtype, c.casttarget::regtype),
+       concat_ws(' | ', c.castfunc::regprocedure, c.castcontext, c.castmethod)
+  FROM pg_cast c
+ WHERE c.castsource IN (SELECT objid FROM upgrade_members WHERE classid = 'pg_type'::regclass)
+    OR c.casttarget IN (SELECT objid FROM upgrade_members WHERE classid = 'pg_type'::regclass)
+UNION ALL
+SELECT 'comment', pg_describe_object(m.classid, m.objid, m.objsubid),
+       coalesce(obj_description(m.objid, (SELECT relname FROM pg_class WHERE oid = m.classid)), '(none)')
+  FROM upgrade_members m
+UNION ALL
+SELECT 'dependency', pg_describe_object(d.classid, d.objid, d.objsubid),
+       d.deptype::text || ' on ' || pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)
+  FROM pg_depend d
+ WHERE (d.classid, d.objid, d.objsubid) IN (SELECT classid, objid, objsubid FROM upgrade_members)
+UNION ALL
+SELECT 'member', pg_describe_object(m.classid, m.objid, m.objsubid), ''
+  FROM upgrade_members m;
+
+-- 1. A 1.0 database: stored states, and views over the functions
+CREATE EXTENSION conversion_quality VERSION '1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+CREATE TABLE up_ev (uid int, ts timestamptz, e text, revenue numeric);
+INSERT INTO up_ev
+SELECT u, timestamptz '2024-01-01' + ((u * 7919 + i * 104729) % 20000) * interval '1 minute',
+       (ARRAY['view', 'cart', 'checkout', 'buy'])[1 + (u * 31 + i * 17) % 4],
+       CASE WHEN (u * 31 + i * 17) % 4 = 3 THEN (u % 7) * 10 ELSE 0 END
+  FROM generate_series(1, 200) u, generate_series(1, 10) i;
+CREATE TABLE up_states AS
+SELECT uid, cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS st
+  FROM up_ev GROUP BY uid;
+CREATE TABLE up_signals AS
+SELECT uid % 5 AS day, cq.event_signal(has_cart, revenue) AS sig
+  FROM (SELECT uid, bool_or(e = 'cart') AS has_cart, sum(revenue)::float8 AS revenue
+          FROM up_ev GROUP BY uid) u
+ GROUP BY 1;
+CREATE TABLE up_ranks AS
+SELECT cq_sample
+  FROM (SELECT cq.rank_sample_transfn(NULL, 1.5, 2) AS cq_sample) s;
+-- views that 1.1 keeps working: accessors, the event-name form, rollups, reports
+CREATE VIEW up_stage AS
+SELECT uid, cq.funnel_stage(st, interval '1 day') AS stage,
+       cq.funnel_stage(st, interval '1 day', 'strict_order') AS strict_stage
+  FROM up_states;
+CREATE VIEW up_names AS
+SELECT uid, cq.window_funnel(interval '1 day', ts, e, 'view', 'cart', 'checkout', 'buy') AS stage
+  FROM up_ev GROUP BY uid;
+CREATE VIEW up_report AS
+SELECT r.* FROM (SELECT cq.funnel_report(st, interval '1 day') AS rep FROM up_states) q, unnest(q.rep) r;
+CREATE VIEW up_signal AS
+SELECT cq.signal_correlation(cq.signal_rollup(sig)) AS r, cq.signal_p_value(cq.signal_rollup(sig)) AS p,
+       (cq.signal_report(cq.signal_rollup(sig))).lift AS lift
+  FROM up_signals;
+CREATE VIEW up_rank AS
+SELECT cq.rank_correlation(uid, revenue::float8) AS rho, cq.auc(revenue::float8, e = 'cart') AS auc,
+       cq.retention(e = 'view', e = 'cart') AS ret
+  FROM up_ev;
+CREATE VIEW up_ranked AS
+SELECT rank, event_name, users, round(correlation::numeric, 6) AS r, verdict
+  FROM cq.rank_events('up_ev', '7 days', user_column => 'uid', time_column => 'ts',
+                      event_column => 'e', value_column => 'revenue');
+-- a view bound to a 1.0 funnel form that 1.1 replaces (separate booleans)
+CREATE VIEW up_fixed AS
+SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart') AS stage
+  FROM up_ev GROUP BY uid;
+-- what the views and stored states give, before and after the update
+CREATE VIEW up_results AS
+SELECT 'stage' AS what, string_agg(format('%s:%s:%s', uid, stage, strict_stage), ',' ORDER BY uid) AS result FROM up_stage
+UNION ALL SELECT 'names', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_names
+UNION ALL SELECT 'report', string_agg(format('%s', r), ',' ORDER BY r.step) FROM up_report r
+UNION ALL SELECT 'signal', format('%s %s %s', r, p, lift) FROM up_signal
+UNION ALL SELECT 'rank', format('%s %s %s', rho, auc, ret) FROM up_rank
+UNION ALL SELECT 'ranked', string_agg(format('%s', x), ',' ORDER BY x.rank) FROM up_ranked x
+UNION ALL SELECT 'states', string_agg(st::text, ',' ORDER BY uid) FROM up_states
+UNION ALL SELECT 'signals', string_agg(sig::text, ',' ORDER BY day) FROM up_signals
+UNION ALL SELECT 'sample', string_agg(cq_sample::text, ',') FROM up_ranks;
+CREATE TABLE up_before AS
+SELECT * FROM up_results
+UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed;
+
+-- 2. The README's query lists the views bound to a 1.0 form that 1.1 replaces
+SELECT DISTINCT r.ev_class::regclass AS recreate_after_update
+  FROM pg_depend d
+  JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+  JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
+ WHERE p.pronamespace = 'cq'::regnamespace AND p.proname IN ('window_funnel', 'funnel_events')
+   AND (p.provariadic = 'boolean'::regtype OR 'boolean'::regtype = ANY (p.proargtypes::regtype[]));
+-- The update stops at that view, and changes nothing
+\set VERBOSITY default
+ALTER EXTENSION conversion_quality UPDATE TO '1.1';
+\set VERBOSITY terse
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+-- what the README tells the user to do: keep the view's definition, drop it,
+-- update, create it again (the same SQL now binds to the 1.1 form)
+CREATE TABLE up_saved AS SELECT pg_get_viewdef('up_fixed'::regclass) AS def;
+DROP VIEW up_fixed;
+ALTER EXTENSION conversion_quality UPDATE TO '1.1';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT format('CREATE VIEW up_fixed AS %s', def) FROM up_saved \gexec
+
+-- 3. Stored states and views give the same results
+CREATE TABLE up_after AS
+SELECT * FROM up_results
+UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed;
+SELECT b.what, b.result IS NOT NULL AND length(b.result) > 0 AS has_result,
+       b.result = a.result AS same_after_update
+  FROM up_before b JOIN up_after a USING (what) ORDER BY b.what;
+-- the re-created view now uses the VARIADIC "any" form
+SELECT DISTINCT d.refobjid::regprocedure AS up_fixed_uses
+  FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+ WHERE r.ev_class = 'up_fixed'::regclass AND d.refclassid = 'pg_proc'::regclass
+   AND d.refobjid::regprocedure::text LIKE 'cq.window_funnel%';
+-- states stored by 1.0 merge with 1.1's code into the state of all the rows,
+-- and equal the states 1.1 computes from the same rows
+SELECT cq.funnel_rollup(st)::text =
+         (SELECT cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM up_ev)::text
+       AS rollup_of_stored_equals_all_rows
+  FROM up_states;
+SELECT count(*) AS users,
+       count(*) FILTER (WHERE s.st::text <> n.st::text) AS stored_differs_from_new
+  FROM up_states s
+  JOIN (SELECT uid, cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS st
+          FROM up_ev GROUP BY uid) n USING (uid);
+
+-- 4. The catalog of the updated extension equals a fresh 1.1 install
+CREATE TABLE up_inventory_updated AS SELECT * FROM upgrade_inventory;
+DROP EXTENSION conversion_quality CASCADE;
+CREATE EXTENSION conversion_quality;
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+CREATE TABLE up_inventory_fresh AS SELECT * FROM upgrade_inventory;
+SELECT kind, count(*) AS facts FROM up_inventory_fresh GROUP BY kind ORDER BY kind;
+-- differences, both ways (expected: none)
+(SELECT 'only after update' AS side, * FROM up_inventory_updated
+ EXCEPT SELECT 'only after update', * FROM up_inventory_fresh)
+UNION ALL
+(SELECT 'only in a fresh install', * FROM up_inventory_fresh
+ EXCEPT SELECT 'only in a fresh install', * FROM up_inventory_updated)
+ORDER BY 1, 2, 3, 4;
+
+DROP TABLE up_ev, up_states, up_signals, up_ranks, up_before, up_after, up_saved,
+           up_inventory_updated, up_inventory_fresh CASCADE;
+DROP VIEW upgrade_inventory, upgrade_members;
