@@ -548,3 +548,62 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION cq.dedup_report(regclass, interval, name, name, name, name, name) IS
 'Duplicate report of an event table: per event name and source (and a total row per event name, is_total), rows, rows without id or arrival time, conversions after dedup (cq.dedup_key + cq.dedup_keep within dedup_window), copies kept and dropped, duplicate rate, and conversions seen by several sources or by one. Reads the table with the caller''s privileges.';
+
+-- cq.funnel_events for timestamp without time zone (1.0 cast such a column to
+-- timestamptz through the session time zone)
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, boolean[])
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, text, text[])
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, VARIADIC "any") IS
+'Transition of cq.funnel_events for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, boolean[]) IS
+'Transition of cq.funnel_events(ts, steps boolean[]) for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, text, text[]) IS
+'Transition of the event-name form of cq.funnel_events for timestamp without time zone.';
+
+
+CREATE AGGREGATE cq.funnel_events(ts timestamp, VARIADIC steps "any") (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_events(ts timestamp, steps boolean[]) (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_events(ts timestamp, event text, VARIADIC steps text[]) (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE cq.funnel_events(timestamp, VARIADIC "any") IS
+'cq.funnel_events for timestamp without time zone: the column''s own microseconds are kept (wall-clock time, as cq.window_funnel measures it), whatever the session time zone. Step times read back as timestamptz in UTC: AT TIME ZONE ''UTC'' gives the column''s values.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamp, boolean[]) IS
+'cq.funnel_events with the steps as one boolean array, for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamp, text, VARIADIC text[]) IS
+'cq.funnel_events with steps given as event names, for timestamp without time zone.';

@@ -317,17 +317,9 @@ cq_funnel_binary_events(const uint8_t *data, size_t len, size_t pos,
 }
 
 size_t
-cq_funnel_text_size(const CqFunnelHeader *h)
-{
-	/* "v1 steps=32 params=<int64>/<uint32> events=<int32>", then per event ",<int64>:<uint32>" */
-	return 64 + 21 + 11 + 11 + (size_t) h->count * (1 + 20 + 1 + 10) + 1;
-}
-
-size_t
-cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev, char *out)
+cq_funnel_put_text_header(const CqFunnelHeader *h, char *out)
 {
 	char	   *p = out;
-	int32_t		i;
 
 	p += sprintf(p, "v%d steps=%d params=", CQ_FUNNEL_VERSION, h->nsteps);
 	if (h->has_params)
@@ -335,11 +327,35 @@ cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev, char *out)
 	else
 		*p++ = '-';
 	p += sprintf(p, " events=%d", (int) h->count);
-	for (i = 0; i < h->count; i++)
+	*p = '\0';
+	return (size_t) (p - out);
+}
+
+size_t
+cq_funnel_put_text_events(const CqFunnelEvent *ev, int32_t from, int32_t to, char *out)
+{
+	char	   *p = out;
+	int32_t		i;
+
+	for (i = from; i < to; i++)
 		p += sprintf(p, "%c%lld:%u", i == 0 ? ' ' : ',', (long long) ev[i].ts,
 					 (unsigned) ev[i].mask);
 	*p = '\0';
 	return (size_t) (p - out);
+}
+
+size_t
+cq_funnel_text_size(const CqFunnelHeader *h)
+{
+	return CQ_FUNNEL_TEXT_HEADER_MAX + (size_t) h->count * CQ_FUNNEL_TEXT_EVENT_MAX + 1;
+}
+
+size_t
+cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev, char *out)
+{
+	size_t		n = cq_funnel_put_text_header(h, out);
+
+	return n + cq_funnel_put_text_events(ev, 0, h->count, out + n);
 }
 
 size_t

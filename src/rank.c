@@ -28,6 +28,7 @@
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "rank.h"
+#include "bulk_util.h"
 #include "utils/memutils.h"
 
 StaticAssertDecl(RANK_HEADER == 16 &&
@@ -86,7 +87,7 @@ rank_sample_reserve(RankSample *s, int64 extra, bool in_agg)
 	if (s)
 	{
 		n->count = s->count;
-		memcpy(n->pairs, s->pairs, s->count * sizeof(CqRankPair));
+		cq_bulk_copy(n->pairs, s->pairs, s->count * sizeof(CqRankPair));
 	}
 	return n;
 }
@@ -130,18 +131,33 @@ rank_sample_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+/* Pairs written per piece of the text form */
+#define RANK_TEXT_PIECE		8192
+
 /*
  * rank_sample_out(cq.rank_sample) returns cstring
+ *		The text form, written piece by piece (cq_text_out_reserve).
  */
 PG_FUNCTION_INFO_V1(rank_sample_out);
 Datum
 rank_sample_out(PG_FUNCTION_ARGS)
 {
 	RankSample *s = PG_GETARG_RANKSAMPLE_P(0);
-	char	   *out = palloc(cq_rank_text_size(s->count));
+	StringInfoData buf;
 
-	cq_rank_to_text(s->pairs, s->count, out);
-	PG_RETURN_CSTRING(out);
+	/* written as it goes: the size of the real digits, not of the worst case */
+	initStringInfo(&buf);
+	cq_text_out_reserve(&buf, CQ_RANK_TEXT_HEADER_MAX + 1, "rank_sample", s->count, "pairs");
+	buf.len += cq_rank_put_text_header(s->count, buf.data + buf.len);
+	for (int64 i = 0; i < s->count; i += RANK_TEXT_PIECE)
+	{
+		int64		to = Min(s->count, i + RANK_TEXT_PIECE);
+
+		cq_text_out_reserve(&buf, (size_t) (to - i) * CQ_RANK_TEXT_PAIR_MAX + 1,
+							"rank_sample", s->count, "pairs");
+		buf.len += cq_rank_put_text_pairs(s->pairs, i, to, buf.data + buf.len);
+	}
+	PG_RETURN_CSTRING(buf.data);
 }
 
 /*
@@ -276,7 +292,7 @@ rank_sample_combine(PG_FUNCTION_ARGS)
 	/* a NULL or a read-only left side is copied, never modified */
 	a = rank_sample_reserve(a, b->count, in_agg && a != NULL &&
 							a == (RankSample *) DatumGetPointer(PG_GETARG_DATUM(0)));
-	memcpy(a->pairs + a->count, b->pairs, b->count * sizeof(CqRankPair));
+	cq_bulk_copy(a->pairs + a->count, b->pairs, b->count * sizeof(CqRankPair));
 	a->count += b->count;
 	PG_RETURN_POINTER(a);
 }
@@ -297,7 +313,7 @@ rank_sample_finalfn(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	s = PG_GETARG_RANKSAMPLE_P(0);
 	res = rank_sample_alloc(CurrentMemoryContext, s->count);
-	memcpy(res->pairs, s->pairs, s->count * sizeof(CqRankPair));
+	cq_bulk_copy(res->pairs, s->pairs, s->count * sizeof(CqRankPair));
 	res->count = s->count;
 	PG_RETURN_POINTER(res);
 }
@@ -320,7 +336,7 @@ typedef struct RankItem
 } RankItem;
 
 static int
-rank_item_cmp(const void *a, const void *b)
+rank_item_cmp(const void *a, const void *b, void *arg pg_attribute_unused())
 {
 	float8		x = ((const RankItem *) a)->v;
 	float8		y = ((const RankItem *) b)->v;
@@ -341,13 +357,16 @@ average_ranks(const RankSample *s, int which, double *ranks)
 
 	for (int64 i = 0; i < n; i++)
 	{
+		CQ_BULK_CHECK(i);
 		items[i].v = which ? s->pairs[i].y : s->pairs[i].x;
 		items[i].i = i;
 	}
-	qsort(items, n, sizeof(RankItem), rank_item_cmp);
+	cq_sort(items, n, sizeof(RankItem), rank_item_cmp, NULL);
 	for (int64 i = 0; i < n; i = j)
 	{
 		double		avg;
+
+		CQ_BULK_CHECK(i);
 
 		for (j = i + 1; j < n && items[j].v == items[i].v; j++)
 			;
@@ -395,6 +414,8 @@ rank_correlation_finalfn(PG_FUNCTION_ARGS)
 		double		dx = rx[i] - mean;
 		double		dy = ry[i] - mean;
 
+		CQ_BULK_CHECK(i);
+
 		sxx += dx * dx;
 		syy += dy * dy;
 		sxy += dx * dy;
@@ -439,14 +460,17 @@ auc_finalfn(PG_FUNCTION_ARGS)
 	items = palloc(Max(n, 1) * sizeof(RankItem));
 	for (int64 i = 0; i < n; i++)
 	{
+		CQ_BULK_CHECK(i);
 		items[i].v = s->pairs[i].x;
 		items[i].i = i;
 	}
-	qsort(items, n, sizeof(RankItem), rank_item_cmp);
+	cq_sort(items, n, sizeof(RankItem), rank_item_cmp, NULL);
 	for (int64 i = 0; i < n; i = j)
 	{
 		double		p = 0.0,
 					q = 0.0;
+
+		CQ_BULK_CHECK(i);
 
 		for (j = i; j < n && items[j].v == items[i].v; j++)
 			;

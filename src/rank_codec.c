@@ -169,12 +169,6 @@ cq_rank_binary_pairs(const uint8_t *data, size_t len, int64_t count, CqRankPair 
 	return check_pairs(pairs, count, e);
 }
 
-size_t
-cq_rank_text_size(int64_t count)
-{
-	return 32 + (size_t) count * (2 * CQ_DOUBLE_TEXT_MAX + 2) + 1;
-}
-
 /* A double: shortest exact form, infinities spelt out */
 static char *
 put_double(char *p, double v)
@@ -191,12 +185,17 @@ put_double(char *p, double v)
 }
 
 size_t
-cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out)
+cq_rank_put_text_header(int64_t count, char *out)
+{
+	return (size_t) sprintf(out, "v%d:%lld:", CQ_RANK_VERSION, (long long) count);
+}
+
+size_t
+cq_rank_put_text_pairs(const CqRankPair *pairs, int64_t from, int64_t to, char *out)
 {
 	char	   *p = out;
 
-	p += sprintf(p, "v%d:%lld:", CQ_RANK_VERSION, (long long) count);
-	for (int64_t i = 0; i < count; i++)
+	for (int64_t i = from; i < to; i++)
 	{
 		if (i > 0)
 			*p++ = ';';
@@ -206,6 +205,20 @@ cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out)
 	}
 	*p = '\0';
 	return (size_t) (p - out);
+}
+
+size_t
+cq_rank_text_size(int64_t count)
+{
+	return CQ_RANK_TEXT_HEADER_MAX + (size_t) count * CQ_RANK_TEXT_PAIR_MAX + 1;
+}
+
+size_t
+cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out)
+{
+	size_t		n = cq_rank_put_text_header(count, out);
+
+	return n + cq_rank_put_text_pairs(pairs, 0, count, out + n);
 }
 
 size_t
