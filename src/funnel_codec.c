@@ -204,13 +204,13 @@ cq_funnel_text_header(const char *input, CqFunnelHeader *h, size_t *pos, CqCodec
 }
 
 bool
-cq_funnel_text_events(const char *input, size_t pos, const CqFunnelHeader *h,
-					  CqFunnelEvent *ev, CqCodecError *e)
+cq_funnel_text_events(const char *input, size_t *pos, const CqFunnelHeader *h,
+					  CqFunnelEvent *ev, int32_t from, int32_t to, CqCodecError *e)
 {
-	const char *p = input + pos;
+	const char *p = input + *pos;
 	int32_t		i;
 
-	for (i = 0; i < h->count; i++)
+	for (i = from; i < to; i++)
 	{
 		int64_t		ts,
 					mask;
@@ -226,7 +226,8 @@ cq_funnel_text_events(const char *input, size_t pos, const CqFunnelHeader *h,
 		if (!check_event(h, ev, i, e))
 			return false;
 	}
-	if (*p != '\0')
+	*pos = (size_t) (p - input);
+	if (to == h->count && *p != '\0')
 		return cq_codec_fail(e, CQ_CODEC_SYNTAX, true, HINT_TEXT,
 							 "invalid input syntax for type cq.funnel_state\n"
 							 "Unexpected text after the last of %lld events.",

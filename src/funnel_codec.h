@@ -76,9 +76,14 @@ extern bool cq_funnel_check_params(int64_t window, int64_t mode, CqCodecError *e
 /* Text: header (to *pos), then the events into room for h->count */
 extern bool cq_funnel_text_header(const char *input, CqFunnelHeader *h,
 								  size_t *pos, CqCodecError *e);
-extern bool cq_funnel_text_events(const char *input, size_t pos,
+/*
+ * Events [from, to) of h->count, read from input + *pos, which advances past
+ * them: a large state is read in pieces (from = the events read so far).
+ * The last piece (to == h->count) also checks that nothing follows.
+ */
+extern bool cq_funnel_text_events(const char *input, size_t *pos,
 								  const CqFunnelHeader *h, CqFunnelEvent *ev,
-								  CqCodecError *e);
+								  int32_t from, int32_t to, CqCodecError *e);
 /* Binary: the same two steps over len bytes */
 extern bool cq_funnel_binary_header(const uint8_t *data, size_t len,
 									CqFunnelHeader *h, size_t *pos,

@@ -18,6 +18,7 @@
 
 #include <math.h>
 
+#include "bulk_util.h"
 #include "common/int.h"
 #include "conversion_quality.h"
 #include "funnel.h"
@@ -111,6 +112,7 @@ report_compute(const FunnelState *rep, FunnelStepReport *out)
 	{
 		uint32		m = ev[i].mask;
 
+		CQ_BULK_CHECK(i);
 		if (m != 0 && (m & (m - 1)) == 0)
 			counts[pg_rightmost_one_pos32(m) + 1]++;
 	}
@@ -123,6 +125,7 @@ report_compute(const FunnelState *rep, FunnelStepReport *out)
 	{
 		uint32		m = ev[i].mask;
 
+		CQ_BULK_CHECK(i);
 		if (m != 0 && (m & (m - 1)) == 0)
 		{
 			int			k = pg_rightmost_one_pos32(m) + 1;

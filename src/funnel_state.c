@@ -640,7 +640,7 @@ state_for_header(const CqFunnelHeader *h)
 	return st;
 }
 
-/* Events written per piece of the text form */
+/* Events written or read per piece of the text form */
 #define FUNNEL_TEXT_PIECE	8192
 
 /*
@@ -689,8 +689,14 @@ cq_funnel_state_from_text(const char *input)
 	if (!cq_funnel_text_header(input, &h, &pos, &e))
 		cq_codec_raise(&e, input);
 	st = state_for_header(&h);
-	if (!cq_funnel_text_events(input, pos, &h, st->events, &e))
-		cq_codec_raise(&e, input);
+	/* in pieces, so that reading a large state can be cancelled */
+	for (int32 i = 0; i == 0 || i < h.count; i += FUNNEL_TEXT_PIECE)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!cq_funnel_text_events(input, &pos, &h, st->events, i,
+								   Min(h.count, i + FUNNEL_TEXT_PIECE), &e))
+			cq_codec_raise(&e, input);
+	}
 	st->nevents = h.count;
 	return st;
 }

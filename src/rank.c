@@ -106,6 +106,9 @@ CheckRankValue(float8 v, const char *what)
 				 errhint("Filter the rows, for example WHERE %s <> 'NaN'.", what)));
 }
 
+/* Pairs read or written per piece of the text form */
+#define RANK_TEXT_PIECE		8192
+
 /*
  * rank_sample_in(cstring) returns cq.rank_sample
  *		Reads v1:<count>:x,y;... (rank_codec.c); the count comes first so
@@ -125,14 +128,16 @@ rank_sample_in(PG_FUNCTION_ARGS)
 	if (!cq_rank_text_header(str, &count, &pos, &e))
 		cq_codec_raise(&e, str);
 	s = rank_sample_alloc(CurrentMemoryContext, Max(count, 1));
-	if (!cq_rank_text_pairs(str, pos, count, s->pairs, &e))
-		cq_codec_raise(&e, str);
+	/* in pieces, so that reading a large sample can be cancelled */
+	for (int64 i = 0; i == 0 || i < count; i += RANK_TEXT_PIECE)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!cq_rank_text_pairs(str, &pos, count, s->pairs, i, Min(count, i + RANK_TEXT_PIECE), &e))
+			cq_codec_raise(&e, str);
+	}
 	s->count = count;
 	PG_RETURN_POINTER(s);
 }
-
-/* Pairs written per piece of the text form */
-#define RANK_TEXT_PIECE		8192
 
 /*
  * rank_sample_out(cq.rank_sample) returns cstring

@@ -38,8 +38,14 @@ typedef struct CqRankPair
 
 extern bool cq_rank_text_header(const char *str, int64_t *count, size_t *pos,
 								CqCodecError *e);
-extern bool cq_rank_text_pairs(const char *str, size_t pos, int64_t count,
-							   CqRankPair *pairs, CqCodecError *e);
+/*
+ * Pairs [from, to) of count, read from str + *pos, which advances past them:
+ * a large value is read in pieces (from = the pairs read so far).  The last
+ * piece (to == count) also checks that nothing follows.
+ */
+extern bool cq_rank_text_pairs(const char *str, size_t *pos, int64_t count,
+							   CqRankPair *pairs, int64_t from, int64_t to,
+							   CqCodecError *e);
 extern bool cq_rank_binary_header(const uint8_t *data, size_t len, int64_t *count,
 								  CqCodecError *e);
 extern bool cq_rank_binary_pairs(const uint8_t *data, size_t len, int64_t count,

@@ -29,6 +29,11 @@ command -v clang-14 >/dev/null && command -v clang++-14 >/dev/null ||
 SAN=(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
 PGLIB=$(pg_config --pkglibdir)
 PGINC=$(pg_config --includedir-server)
+if [ ! -f "$PGINC/postgres.h" ]; then
+	# make test's relocated tree has no headers: those of the system's PostgreSQL, same major
+	PGINC=/usr/include/postgresql/$(pg_config --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')/server
+fi
+[ -f "$PGINC/postgres.h" ] || { echo "fuzz: PostgreSQL's server headers not found" >&2; exit 2; }
 # -iquote, not -I: src/signal.h must not hide the system's <signal.h>
 COMMON=(-g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -iquote "$SRC")
 mkdir -p "$B/obj"
