@@ -145,6 +145,24 @@ SELECT (r).step, (r).users, (r).median_from_previous, (r).p90_from_previous
                                (3, '1900-01-01 00:00', 1), (3, '1900-01-01 00:10', 2)) v(u, ts, s)
                  GROUP BY u) x) y;
 
+-- Two steps at the same instant take no time, at infinity too: median 0.
+-- A delta of exactly the timestamp range's end (from 1 us before 2000 to
+-- 1 us before the year 294277) is no timestamp: infinite, and the report's
+-- own state, passed through its text form, reads back.
+SELECT (r).step, (r).users, (r).median_from_previous
+  FROM (SELECT unnest(cq.funnel_report(st, interval '1 day')) AS r
+          FROM (SELECT cq.funnel_events(timestamptz 'infinity', true, true) AS st) x) y;
+SELECT (r).step, (r).median_from_previous
+  FROM (SELECT unnest(cq.funnel_report(st, interval '2562047788 hours')) AS r
+          FROM (SELECT cq.funnel_events(ts, s = 1, s = 2) AS st
+                  FROM (VALUES (timestamptz '1999-12-31 23:59:59.999999+00', 1),
+                               ('294276-12-31 23:59:59.999999+00', 2)) v(ts, s)) x) y;
+SELECT cq_internal.funnel_report_transfn(NULL, st, interval '2562047788 hours')::text::cq.funnel_state IS NOT NULL
+       AS report_state_reads_back
+  FROM (SELECT cq.funnel_events(ts, s = 1, s = 2) AS st
+          FROM (VALUES (timestamptz '1999-12-31 23:59:59.999999+00', 1),
+                       ('294276-12-31 23:59:59.999999+00', 2)) v(ts, s)) x;
+
 -- 5. Rollups merge in any order to the same state: 3000 one-row states (a
 -- row matching no step every 7th, repeated at the same time in two states)
 -- rolled up in ascending, descending and shuffled order equal the state of

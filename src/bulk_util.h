@@ -48,6 +48,17 @@ cq_sort(void *base, size_t n, size_t size, qsort_arg_comparator cmp, void *arg)
 			CHECK_FOR_INTERRUPTS(); \
 	} while (0)
 
+/*
+ * CQ_BULK_CHECK_STEP
+ *		The same for a loop whose index jumps from i to j (runs of ties):
+ *		CHECK_FOR_INTERRUPTS whenever the jump crosses a multiple of 2^20.
+ */
+#define CQ_BULK_CHECK_STEP(i, j) \
+	do { \
+		if ((((i) ^ (j)) >> 20) != 0) \
+			CHECK_FOR_INTERRUPTS(); \
+	} while (0)
+
 /* memcpy of n bytes, checking for interrupts every CQ_BULK_PIECE */
 static inline void
 cq_bulk_copy(void *dst, const void *src, Size n)

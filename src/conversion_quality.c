@@ -70,7 +70,7 @@ cq_text_out_reserve(StringInfo buf, size_t need, const char *typname, int64 item
 					const char *unit)
 {
 	CHECK_FOR_INTERRUPTS();
-	if ((size_t) buf->len + need > MaxAllocSize)
+	if ((size_t) buf->len + need >= MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("cq.%s of " INT64_FORMAT " %s is too large for its text form", typname,

@@ -62,13 +62,16 @@ cq_funnel_report_add(FunnelState *rep, const FunnelState *user, const FunnelPara
 
 		/*
 		 * From or to a step at +-infinity the time is infinitely long
-		 * (DT_NOEND); so is a difference beyond the timestamp range, which
-		 * also keeps the report state valid.
+		 * (DT_NOEND), unless both steps are at the same instant; so is a
+		 * difference at or beyond the end of the timestamp range, which
+		 * keeps the report state valid (its times are finite timestamps or
+		 * DT_NOEND).
 		 */
-		if (k > 1 &&
-			(TIMESTAMP_NOT_FINITE(times[k - 1]) || TIMESTAMP_NOT_FINITE(times[k - 2]) ||
-			 pg_sub_s64_overflow(times[k - 1], times[k - 2], &delta) ||
-			 delta > END_TIMESTAMP))
+		if (k == 1 || times[k - 1] == times[k - 2])
+			delta = 0;			/* at the same instant, infinite ones too */
+		else if (TIMESTAMP_NOT_FINITE(times[k - 1]) || TIMESTAMP_NOT_FINITE(times[k - 2]) ||
+				 pg_sub_s64_overflow(times[k - 1], times[k - 2], &delta) ||
+				 delta >= END_TIMESTAMP)
 			delta = DT_NOEND;
 		rep = cq_funnel_state_add(rep, delta, ((uint32) 1) << (k - 1), grow_cxt);
 	}

@@ -51,9 +51,11 @@
  */
 #include "postgres.h"
 
+#include "bulk_util.h"
 #include "funnel.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
+#include "utils/memutils.h"
 
 /*
  * Rows of one time the matching keeps: for each step, its first nsteps rows.
@@ -559,7 +561,7 @@ once_prune(OnceScan *sc, int L)
 	arg.p = sc->p;
 	arg.base = s->t;
 	arg.level = L;
-	qsort_arg(order, s->n, sizeof(int32), once_cmp_pref, &arg);
+	cq_sort(order, s->n, sizeof(int32), once_cmp_pref, &arg);
 
 	kept = palloc(sizeof(int64) * L * (Size) s->n);
 	for (c = 0; c < s->n; c++)
@@ -641,7 +643,8 @@ cq_funnel_scan_once(const FunnelEvent *events, int32 nevents, const FunnelParams
 	memset(sc, 0, sizeof(*sc));
 	sc->p = p;
 	sc->times = times;
-	sc->limit = (Size) work_mem * 1024;
+	/* one set is one allocation: never more than palloc allows */
+	sc->limit = Min((Size) work_mem * 1024, MaxAllocSize);
 	once_keys(sc);
 
 	for (i = 0; i < nevents && !sc->stop; i = j)

@@ -260,6 +260,7 @@ drop_repeated_foreign(FunnelState *st, int32 from)
 		return;
 	for (int32 i = out; i < st->nevents; i++)
 	{
+		CQ_BULK_CHECK(i);
 		if (out > 0 && st->events[i].mask == 0 &&
 			st->events[out - 1].mask == 0 && st->events[out - 1].ts == st->events[i].ts)
 			continue;
@@ -321,7 +322,7 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 	if ((st->flags & FUNNEL_SORTED) && (other->flags & FUNNEL_SORTED) &&
 		(n1 == 0 || event_cmp(&st->events[n1 - 1], &other->events[0]) <= 0))
 	{
-		memcpy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
+		cq_bulk_copy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
 		st->nevents = n1 + n2;
 		/* a foreign row may repeat where the two meet */
 		drop_repeated_foreign(st, n1);
@@ -335,6 +336,7 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 
 		while (j >= 0)
 		{
+			CQ_BULK_CHECK(k);
 			if (i >= 0 && event_cmp(&st->events[i], &other->events[j]) > 0)
 				st->events[k--] = st->events[i--];
 			else
@@ -346,7 +348,7 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 	}
 	else
 	{
-		memcpy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
+		cq_bulk_copy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
 		st->nevents = n1 + n2;
 		st->flags &= ~FUNNEL_SORTED;
 	}
@@ -405,6 +407,7 @@ packed_sort(FunnelState *st)
 	}
 	for (int32 i = 0; i < st->nevents; i++)
 	{
+		CQ_BULK_CHECK(i);
 		/* a repeated (ts, 0) row: equal packed values with mask 0 */
 		if (out > 0 && funnel_packed_mask(pk[i]) == 0 && pk[out - 1] == pk[i])
 			continue;
@@ -500,7 +503,7 @@ cq_funnel_state_copy(const FunnelState *st)
 {
 	FunnelState *copy = palloc(VARSIZE(st));
 
-	memcpy(copy, st, VARSIZE(st));
+	cq_bulk_copy(copy, st, VARSIZE(st));
 	return copy;
 }
 

@@ -371,10 +371,9 @@ average_ranks(const RankSample *s, int which, double *ranks)
 	{
 		double		avg;
 
-		CQ_BULK_CHECK(i);
-
 		for (j = i + 1; j < n && items[j].v == items[i].v; j++)
 			;
+		CQ_BULK_CHECK_STEP(i, j);
 		/* positions i+1 .. j, mean (i + 1 + j) / 2 */
 		avg = ((double) (i + 1) + (double) j) / 2.0;
 		for (int64 k = i; k < j; k++)
@@ -475,10 +474,9 @@ auc_finalfn(PG_FUNCTION_ARGS)
 		double		p = 0.0,
 					q = 0.0;
 
-		CQ_BULK_CHECK(i);
-
 		for (j = i; j < n && items[j].v == items[i].v; j++)
 			;
+		CQ_BULK_CHECK_STEP(i, j);
 		for (int64 k = i; k < j; k++)
 		{
 			if (s->pairs[items[k].i].y != 0.0)

@@ -94,7 +94,8 @@ cq_utf8_to_text(const char *s, int len)
 void
 cq_text_buf_init(CqTextBuf *buf, const char *s, int len)
 {
-	buf->outcap = cq_lower_outcap(s, len);
+	/* a first guess past palloc's limit is cut to it: a larger need is an error then */
+	buf->outcap = Min(cq_lower_outcap(s, len), MaxAllocSize);
 	buf->out = palloc(buf->outcap);
 	buf->need = 0;
 	buf->icu_error = 0;
