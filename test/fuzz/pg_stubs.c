@@ -3,7 +3,8 @@
  * pg_stubs.c
  *	  The few server functions the funnel scans (src/funnel_scan.c,
  *	  src/funnel_scan_once.c) call, for the fuzz harness that links them
- *	  outside a server: memory from malloc, interrupts never pending, and
+ *	  outside a server: memory from malloc, interrupts never pending (so the
+ *	  interruptible sort is libpgport's qsort_arg), and
  *	  ereport(ERROR) as an abort that libFuzzer records with its message
  *	  (no input the harness builds may raise one).
  *
@@ -25,6 +26,12 @@ static int	stub_elevel;
 void
 ProcessInterrupts(void)
 {
+}
+
+void
+qsort_interruptible(void *base, size_t nel, size_t elsize, qsort_arg_comparator cmp, void *arg)
+{
+	qsort_arg(base, nel, elsize, cmp, arg);
 }
 
 void *
