@@ -58,13 +58,19 @@
 #include "utils/memutils.h"
 
 /*
- * Rows of one time the matching keeps: for each step, its first nsteps rows.
- * A set of at most nsteps steps that can take distinct rows of the time can
- * also take distinct kept rows (a step matched to a row that was not kept
- * has nsteps kept rows, at most nsteps-1 of them used by the other steps),
- * and the same holds with one kept row taken away for step k.
+ * Rows of one time the matching keeps: for each step, its first nsteps rows,
+ * so at most nsteps * nsteps.  A set of at most nsteps steps that can take
+ * distinct rows of the time can also take distinct kept rows (a step matched
+ * to a row that was not kept has nsteps kept rows, at most nsteps-1 of them
+ * used by the other steps), and the same holds with one kept row taken away
+ * for step k.
  */
-#define ONCE_MAX_ROWS	(CQ_FUNNEL_MAX_STEPS * CQ_FUNNEL_MAX_STEPS)
+
+/* Origins held in the scan state itself (more are allocated) */
+#define ONCE_LOCAL_ORIGINS	(2 * CQ_FUNNEL_MAX_STEPS)
+
+/* Chains of one level pruned without allocating */
+#define ONCE_LOCAL_PRUNE	8
 
 /* The chains of one level: n chains of `level` step times each */
 typedef struct ChainSet
@@ -78,13 +84,14 @@ typedef struct ChainSet
 typedef struct GroupMatch
 {
 	int			nsteps;
+	int			maxrows;		/* nsteps * nsteps */
 	int			nrows;			/* kept rows */
 	int			excluded;		/* kept row that may not be used, or -1 */
 	uint32		stamp;			/* visit mark of the current augmentation */
-	uint32		mask[ONCE_MAX_ROWS];	/* step bits of each kept row */
-	int32		orig[ONCE_MAX_ROWS];	/* its index in the event array */
-	uint32		seen[ONCE_MAX_ROWS];
-	int16		row_step[ONCE_MAX_ROWS];	/* step given the row, or 0 */
+	uint32	   *mask;			/* step bits of each kept row */
+	int32	   *orig;			/* its index in the event array */
+	uint32	   *seen;
+	int16	   *row_step;		/* step given the row, or 0 */
 	int16		step_row[CQ_FUNNEL_MAX_STEPS + 1];	/* row given step s, or -1 */
 } GroupMatch;
 
@@ -115,6 +122,10 @@ typedef struct OnceScan
 	int32		norig;
 	int32		orig_cap;
 	int32	   *advanced;		/* origins that took the current step */
+	bool		added[CQ_FUNNEL_MAX_STEPS];	/* sets[L] got chains this group */
+	/* the usual few origins need no allocation */
+	Origin		orig_local[ONCE_LOCAL_ORIGINS];
+	int32		advanced_local[ONCE_LOCAL_ORIGINS];
 	int8		run[CQ_FUNNEL_MAX_STEPS + 1];	/* see once_runs */
 	int8		run_ex[CQ_FUNNEL_MAX_STEPS + 1];
 	GroupMatch *g;				/* allocated on the first time with 2+ rows */
@@ -277,12 +288,23 @@ once_group_match(OnceScan *sc, const FunnelEvent *events, int32 i, int32 j, uint
 
 	if (g == NULL)
 	{
-		g = sc->g = palloc(sizeof(GroupMatch));
+		/* one allocation for the struct and its four arrays */
+		int			m = n * n;
+		char	   *mem = palloc(MAXALIGN(sizeof(GroupMatch)) +
+								 (Size) m * (sizeof(uint32) * 3 + sizeof(int16)));
+
+		g = sc->g = (GroupMatch *) mem;
+		mem += MAXALIGN(sizeof(GroupMatch));
 		g->nsteps = n;
+		g->maxrows = m;
+		g->mask = (uint32 *) mem;
+		g->orig = (int32 *) (g->mask + m);
+		g->seen = (uint32 *) (g->orig + m);
+		g->row_step = (int16 *) (g->seen + m);
 	}
 	g->nrows = 0;
 	g->stamp = 0;
-	for (r = i; r < j && g->nrows < ONCE_MAX_ROWS; r++)
+	for (r = i; r < j && g->nrows < g->maxrows; r++)
 	{
 		uint32		m = events[r].mask & stepmask;
 		uint32		bits = m;
@@ -353,12 +375,13 @@ once_origins(OnceScan *sc)
 		total += sc->sets[L].n;
 	if (total > sc->orig_cap)
 	{
-		if (sc->orig)
+		if (sc->orig != sc->orig_local)
+		{
 			pfree(sc->orig);
+			pfree(sc->advanced);
+		}
 		sc->orig_cap = Max(total, 2 * sc->orig_cap);
 		sc->orig = palloc(sizeof(Origin) * sc->orig_cap);
-		if (sc->advanced)
-			pfree(sc->advanced);
 		sc->advanced = palloc(sizeof(int32) * sc->orig_cap);
 	}
 	sc->norig = 0;
@@ -434,6 +457,103 @@ once_reach(OnceScan *sc, const FunnelEvent *events, int32 i, int32 j, int k,
 	return -1;
 }
 
+/* What the modes make of the first entry of step k at this time */
+typedef enum OnceVerdict
+{
+	ONCE_GO,					/* look at the chains */
+	ONCE_SKIP,					/* allow_reentry: skip the step's entries */
+	ONCE_STOP					/* the scan is over */
+} OnceVerdict;
+
+static inline OnceVerdict
+once_checks(OnceScan *sc, int k)
+{
+	uint32		mode = sc->p->mode;
+
+	if ((mode & CQ_FUNNEL_STRICT_DEDUPLICATION) && sc->level >= k && k >= 2)
+		return ONCE_STOP;		/* a reached step repeats */
+	if (k >= 2 && (mode & CQ_FUNNEL_STRICT_ORDER) && sc->first_event && sc->level < k - 1)
+		return (mode & CQ_FUNNEL_ALLOW_REENTRY) ? ONCE_SKIP : ONCE_STOP;	/* premature */
+	if (k == 1)
+		sc->first_event = true;
+	return ONCE_GO;
+}
+
+/*
+ * The commonest time: one row, satisfying one step k.  Only chains of level
+ * k-1 can move, by that one step, so neither the origins nor the matching
+ * are needed, and other levels are not looked at (their expired chains go
+ * when their level is next used: an expired chain dominates only expired
+ * ones).  Returns false when the scan stops.
+ */
+static bool
+once_single(OnceScan *sc, int k)
+{
+	const FunnelParams *p = sc->p;
+	OnceVerdict v = once_checks(sc, k);
+	int64		best[CQ_FUNNEL_MAX_STEPS];
+	int64		cand[CQ_FUNNEL_MAX_STEPS];
+	bool		found = false;
+
+	if (v != ONCE_GO)
+		return v == ONCE_SKIP;
+	if (k == 1)
+	{
+		if (p->nsteps > 1)
+		{
+			*chain_push(sc, 1) = sc->ts;
+			sc->added[1] = true;
+		}
+		best[0] = sc->ts;
+		found = true;
+	}
+	else
+	{
+		ChainSet   *prev = &sc->sets[k - 1];
+		int			L = k - 1;
+		int32		keep = 0;
+
+		for (int32 c = 0; c < prev->n; c++)
+		{
+			int64	   *t = &prev->t[(Size) c * L];
+
+			if (!cq_funnel_in_window(p, k, t[0], t[L - 1], sc->ts))
+				continue;		/* expired: dropped */
+			if (keep != c)
+				memmove(&prev->t[(Size) keep * L], t, L * sizeof(int64));
+			t = &prev->t[(Size) keep++ * L];
+			/* strict_increase: ts > last holds for a chain of an earlier time */
+			if (k < p->nsteps)
+			{
+				/* prev and sets[k] are different arrays: t stays valid */
+				int64	   *nt = chain_push(sc, k);
+
+				memcpy(nt, t, L * sizeof(int64));
+				nt[L] = sc->ts;
+				sc->added[k] = true;
+			}
+			if (sc->level < k)
+			{
+				memcpy(cand, t, L * sizeof(int64));
+				cand[L] = sc->ts;
+				if (!found || chain_pref(p, cand, best, k) > 0)
+					memcpy(best, cand, k * sizeof(int64));
+			}
+			found = true;
+		}
+		prev->n = keep;
+	}
+	if (found && sc->level < k)
+	{
+		sc->level = k;
+		if (sc->times)
+			memcpy(sc->times, best, k * sizeof(int64));
+		if (k == p->nsteps)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Step k of the rows events[i .. j-1] (time sc->ts): the entry checks of
  * the modes, then every origin at level k-1 that can take step k here
@@ -447,13 +567,10 @@ once_step(OnceScan *sc, const FunnelEvent *events, int32 i, int32 j, int k)
 	uint32		mode = p->mode;
 	int			nadv = 0;
 	int32		o;
+	OnceVerdict v = once_checks(sc, k);
 
-	if ((mode & CQ_FUNNEL_STRICT_DEDUPLICATION) && sc->level >= k && k >= 2)
-		return false;			/* a reached step repeats */
-	if (k >= 2 && (mode & CQ_FUNNEL_STRICT_ORDER) && sc->first_event && sc->level < k - 1)
-		return (mode & CQ_FUNNEL_ALLOW_REENTRY) != 0;	/* premature: skip or stop */
-	if (k == 1)
-		sc->first_event = true;
+	if (v != ONCE_GO)
+		return v == ONCE_SKIP;
 
 	for (o = 0; o < sc->norig; o++)
 	{
@@ -471,6 +588,7 @@ once_step(OnceScan *sc, const FunnelEvent *events, int32 i, int32 j, int k)
 		{
 			int64	   *t = chain_push(sc, k);
 
+			sc->added[k] = true;
 			for (int s = 0; s < k; s++)
 				t[s] = origin_time(sc, or, s);
 		}
@@ -552,18 +670,38 @@ once_prune(OnceScan *sc, int L)
 	int32		c,
 				nkept = 0;
 	PrefArg		arg;
+	int32		order_local[ONCE_LOCAL_PRUNE];
+	int64		kept_local[ONCE_LOCAL_PRUNE * CQ_FUNNEL_MAX_STEPS];
+	bool		local = s->n <= ONCE_LOCAL_PRUNE;
 
 	if (s->n <= 1)
 		return;
-	order = palloc(sizeof(int32) * s->n);
+	order = local ? order_local : palloc(sizeof(int32) * s->n);
 	for (c = 0; c < s->n; c++)
 		order[c] = c;
 	arg.p = sc->p;
 	arg.base = s->t;
 	arg.level = L;
-	cq_sort(order, s->n, sizeof(int32), once_cmp_pref, &arg);
+	if (local)
+	{
+		/* a few chains: insertion sort, no comparator calls through qsort */
+		for (c = 1; c < s->n; c++)
+		{
+			int32		v = order[c];
+			int32		d = c - 1;
 
-	kept = palloc(sizeof(int64) * L * (Size) s->n);
+			while (d >= 0 && once_cmp_pref(&order[d], &v, &arg) > 0)
+			{
+				order[d + 1] = order[d];
+				d--;
+			}
+			order[d + 1] = v;
+		}
+	}
+	else
+		cq_sort(order, s->n, sizeof(int32), once_cmp_pref, &arg);
+
+	kept = local ? kept_local : palloc(sizeof(int64) * L * (Size) s->n);
 	for (c = 0; c < s->n; c++)
 	{
 		const int64 *t = &s->t[(Size) order[c] * L];
@@ -585,8 +723,11 @@ once_prune(OnceScan *sc, int L)
 	}
 	memcpy(s->t, kept, sizeof(int64) * L * (Size) nkept);
 	s->n = nkept;
-	pfree(kept);
-	pfree(order);
+	if (!local)
+	{
+		pfree(kept);
+		pfree(order);
+	}
 }
 
 /* The key coordinates of every level (file header, point 1) */
@@ -640,11 +781,22 @@ cq_funnel_scan_once(const FunnelEvent *events, int32 nevents, const FunnelParams
 
 	Assert(p->mode & CQ_FUNNEL_STRICT_ONCE);
 	Assert(p->nsteps >= 1 && p->nsteps <= CQ_FUNNEL_MAX_STEPS);
-	memset(sc, 0, sizeof(*sc));
+	/* the local origin arrays and per-group fields are written before read */
+	sc->level = 0;
+	sc->first_event = false;
+	sc->stop = false;
+	sc->bytes = 0;
+	memset(sc->sets, 0, sizeof(ChainSet) * p->nsteps);
+	memset(sc->added, 0, sizeof(sc->added));
+	sc->norig = 0;
+	sc->g = NULL;
 	sc->p = p;
 	sc->times = times;
 	/* one set is one allocation: never more than palloc allows */
 	sc->limit = Min((Size) work_mem * 1024, MaxAllocSize);
+	sc->orig = sc->orig_local;
+	sc->advanced = sc->advanced_local;
+	sc->orig_cap = ONCE_LOCAL_ORIGINS;
 	once_keys(sc);
 
 	for (i = 0; i < nevents && !sc->stop; i = j)
@@ -662,7 +814,12 @@ cq_funnel_scan_once(const FunnelEvent *events, int32 nevents, const FunnelParams
 		if (foreign && strict_order && sc->first_event)
 			break;
 
-		if (all != 0)
+		if (j - i == 1 && all != 0 && (all & (all - 1)) == 0)
+		{
+			if (!once_single(sc, pg_rightmost_one_pos32(all) + 1))
+				sc->stop = true;
+		}
+		else if (all != 0)
 		{
 			once_drop_expired(sc);
 			once_origins(sc);
@@ -692,19 +849,25 @@ cq_funnel_scan_once(const FunnelEvent *events, int32 nevents, const FunnelParams
 				if (excluded & (((uint32) 1) << (p->exclusions[x].cond - 1)))
 					once_exclude(sc, &p->exclusions[x]);
 
+		/* only a level that got chains can hold dominated ones */
 		if (!sc->stop)
 			for (int L = 1; L < p->nsteps; L++)
-				once_prune(sc, L);
+				if (sc->added[L])
+				{
+					once_prune(sc, L);
+					sc->added[L] = false;
+				}
 	}
 
 	level = sc->level;
 	for (int L = 1; L < p->nsteps; L++)
 		if (sc->sets[L].t)
 			pfree(sc->sets[L].t);
-	if (sc->orig)
+	if (sc->orig != sc->orig_local)
+	{
 		pfree(sc->orig);
-	if (sc->advanced)
 		pfree(sc->advanced);
+	}
 	if (sc->g)
 		pfree(sc->g);
 	return level;
