@@ -35,6 +35,7 @@ OBJS = \
 	src/funnel_args.o \
 	src/funnel_state.o \
 	src/funnel_scan.o \
+	src/funnel_scan_once.o \
 	src/funnel_report.o \
 	src/funnel_retention.o \
 	src/funnel_codec.o \
@@ -83,6 +84,7 @@ REGRESS = \
 	funnel_packed \
 	funnel_names \
 	funnel_any \
+	funnel_hardening \
 	signal_quality \
 	signal_state \
 	signal_partial_agg \

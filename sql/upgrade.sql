@@ -4,7 +4,8 @@
 --      aggregates, types, casts, comments, privileges and dependencies;
 --  (b) the stored states read back with the same results;
 --  (c) the user's views still work, except those bound to a 1.0 funnel form
---      that 1.1 replaces, which stop the update with an error naming them.
+--      or to the 1.0 cq.rank_events, which 1.1 replaces: they stop the update
+--      with an error naming them, and work once re-created.
 -- Runs last: it drops and re-creates the extension.
 \pset null '(null)'
 SET client_min_messages = warning;
@@ -104,10 +105,17 @@ CREATE VIEW up_rank AS
 SELECT cq.rank_correlation(uid, revenue::float8) AS rho, cq.auc(revenue::float8, e = 'cart') AS auc,
        cq.retention(e = 'view', e = 'cart') AS ret
   FROM up_ev;
+-- a view over the 1.0 cq.rank_events, which 1.1 replaces (a landmark design, more
+-- arguments and columns): with this library the 1.0 function refuses to run
 CREATE VIEW up_ranked AS
 SELECT rank, event_name, users, round(correlation::numeric, 6) AS r, verdict
   FROM cq.rank_events('up_ev', '7 days', user_column => 'uid', time_column => 'ts',
                       event_column => 'e', value_column => 'revenue');
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT count(*) FROM up_ranked;
+\set SHOW_CONTEXT errors
+\set VERBOSITY terse
 -- a view bound to a 1.0 funnel form that 1.1 replaces (separate booleans)
 CREATE VIEW up_fixed AS
 SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart') AS stage
@@ -119,7 +127,6 @@ UNION ALL SELECT 'names', string_agg(format('%s:%s', uid, stage), ',' ORDER BY u
 UNION ALL SELECT 'report', string_agg(format('%s', r), ',' ORDER BY r.step) FROM up_report r
 UNION ALL SELECT 'signal', format('%s %s %s', r, p, lift) FROM up_signal
 UNION ALL SELECT 'rank', format('%s %s %s', rho, auc, ret) FROM up_rank
-UNION ALL SELECT 'ranked', string_agg(format('%s', x), ',' ORDER BY x.rank) FROM up_ranked x
 UNION ALL SELECT 'states', string_agg(st::text, ',' ORDER BY uid) FROM up_states
 UNION ALL SELECT 'signals', string_agg(sig::text, ',' ORDER BY day) FROM up_signals
 UNION ALL SELECT 'sample', string_agg(cq_sample::text, ',') FROM up_ranks;
@@ -127,13 +134,16 @@ CREATE TABLE up_before AS
 SELECT * FROM up_results
 UNION ALL SELECT 'fixed', string_agg(format('%s:%s', uid, stage), ',' ORDER BY uid) FROM up_fixed;
 
--- 2. The README's query lists the views bound to a 1.0 form that 1.1 replaces
+-- 2. The README's query lists the views bound to a 1.0 function that 1.1 replaces
 SELECT DISTINCT r.ev_class::regclass AS recreate_after_update
   FROM pg_depend d
   JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
   JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
- WHERE p.pronamespace = 'cq'::regnamespace AND p.proname IN ('window_funnel', 'funnel_events')
-   AND (p.provariadic = 'boolean'::regtype OR 'boolean'::regtype = ANY (p.proargtypes::regtype[]));
+ WHERE p.pronamespace = 'cq'::regnamespace
+   AND ((p.proname IN ('window_funnel', 'funnel_events')
+         AND (p.provariadic = 'boolean'::regtype OR 'boolean'::regtype = ANY (p.proargtypes::regtype[])))
+        OR (p.proname = 'rank_events' AND p.pronargs = 12))
+ ORDER BY 1;
 -- The update stops at that view, and changes nothing
 \set VERBOSITY default
 ALTER EXTENSION conversion_quality UPDATE TO '1.1';
@@ -142,10 +152,19 @@ SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
 -- what the README tells the user to do: keep the view's definition, drop it,
 -- update, create it again (the same SQL now binds to the 1.1 form)
 CREATE TABLE up_saved AS SELECT pg_get_viewdef('up_fixed'::regclass) AS def;
-DROP VIEW up_fixed;
+DROP VIEW up_fixed, up_ranked;
 ALTER EXTENSION conversion_quality UPDATE TO '1.1';
 SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
 SELECT format('CREATE VIEW up_fixed AS %s', def) FROM up_saved \gexec
+-- a view over cq.rank_events is created again from its own SQL, not from
+-- pg_get_viewdef, which spells out the 1.0 function's columns
+CREATE VIEW up_ranked AS
+SELECT rank, event_name, users, round(correlation::numeric, 6) AS r, verdict
+  FROM cq.rank_events('up_ev', '7 days', user_column => 'uid', time_column => 'ts',
+                      event_column => 'e', value_column => 'revenue');
+-- ... and runs the 1.1 cq.rank_events (its new arguments at their defaults)
+SELECT count(*) > 0 AS ranked_after_update, bool_and(verdict IS NOT NULL) AS all_judged
+  FROM up_ranked;
 
 -- 3. Stored states and views give the same results
 CREATE TABLE up_after AS

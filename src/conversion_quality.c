@@ -17,6 +17,7 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
@@ -54,6 +55,30 @@ cq_codec_raise(const CqCodecError *e, const char *text_input)
 			 errmsg("%s", e->message),
 			 errdetail("%s", e->detail),
 			 errhint("%s", e->hint)));
+}
+
+/*
+ * cq_text_out_reserve
+ *		Room for `need` more bytes (NUL included) in buf, the text form of a
+ *		cq.<typname> value being written piece by piece; CHECK_FOR_INTERRUPTS
+ *		once per piece.  A text form that would pass a value's 1 GB limit is
+ *		an error (54000) naming the type and its size, not PostgreSQL's "out
+ *		of memory".
+ */
+void
+cq_text_out_reserve(StringInfo buf, size_t need, const char *typname, int64 items,
+					const char *unit)
+{
+	CHECK_FOR_INTERRUPTS();
+	if ((size_t) buf->len + need >= MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cq.%s of " INT64_FORMAT " %s is too large for its text form", typname,
+						items, unit),
+				 errdetail("The text form would pass 1 GB, the largest value PostgreSQL can hold; it already takes %d bytes.",
+						   buf->len),
+				 errhint("Read it with the accessors or COPY it WITH (FORMAT binary); pg_dump writes text, so keep such summaries in smaller parts (per day, per segment) and roll them up when reading.")));
+	enlargeStringInfo(buf, (int) need);
 }
 
 #if PG_VERSION_NUM < 150000

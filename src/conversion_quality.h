@@ -34,6 +34,7 @@
 #endif
 
 #include "codec.h"
+#include "lib/stringinfo.h"
 
 #if PG_VERSION_NUM < 150000
 /* InitMaterializedSRF() appeared in PostgreSQL 15 (conversion_quality.c) */
@@ -43,6 +44,9 @@ extern void cq_init_materialized_srf(FunctionCallInfo fcinfo);
 
 /* Raise a codec's refusal: text_input for the text form, NULL for binary */
 extern void cq_codec_raise(const CqCodecError *e, const char *text_input) pg_attribute_noreturn();
+/* Room for the next piece of a stored type's text form, within 1 GB */
+extern void cq_text_out_reserve(StringInfo buf, size_t need, const char *typname, int64 items,
+								const char *unit);
 
 /* What a column of a table read by name must hold */
 typedef enum CqColumnKind

@@ -14,6 +14,7 @@
  *	  funnel_state.c	the state and its packing: the only file that builds or
  *						changes a FunnelState
  *	  funnel_scan.c		the algorithms that read a sorted state
+ *	  funnel_scan_once.c the strict_once scan (bounded by the step count)
  *	  funnel_report.c	the population report
  *	  funnel_retention.c cq.retention
  *	  funnel_codec.c	the PostgreSQL-free text and binary forms (funnel_codec.h)
@@ -310,6 +311,48 @@ extern void cq_funnel_check_step_count(const char *fn, const char *what, int bef
  */
 extern int	cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p,
 						   int64 *times);
+extern int	cq_funnel_scan_once(const FunnelEvent *events, int32 nevents,
+								const FunnelParams *p, int64 *times);
+
+/*
+ * cq_funnel_in_window
+ *		May a chain whose step k-1 is (first, last) take step k at ts?  The
+ *		window runs from the chain's step 1 (one window) or from its step k-1
+ *		(per-step windows); inclusive.  ts >= first, last: entries come sorted.
+ */
+static inline bool
+cq_funnel_in_window(const FunnelParams *p, int k, int64 first, int64 last, int64 ts)
+{
+	if (p->per_step)
+		return (uint64) ts - (uint64) last <= (uint64) p->windows[k - 2];
+	return (uint64) ts - (uint64) first <= (uint64) p->window;
+}
+
+/*
+ * cq_funnel_time_group
+ *		The rows of events[i ..] that share events[i]'s time: returns the
+ *		index past them, with the union of their step bits (*steps), of their
+ *		other bits (*excluded: excluded events) and whether one of them
+ *		satisfies no step (*foreign).
+ */
+static inline int32
+cq_funnel_time_group(const FunnelEvent *events, int32 nevents, int32 i, uint32 stepmask,
+					 uint32 *steps, uint32 *excluded, bool *foreign)
+{
+	int64		ts = events[i].ts;
+	int32		j;
+
+	*steps = *excluded = 0;
+	*foreign = false;
+	for (j = i; j < nevents && events[j].ts == ts; j++)
+	{
+		*steps |= events[j].mask & stepmask;
+		*excluded |= events[j].mask & ~stepmask;
+		if ((events[j].mask & stepmask) == 0)
+			*foreign = true;
+	}
+	return j;
+}
 extern int	cq_funnel_packed_stage(const int64 *packed, int32 nevents, int nsteps,
 								   int64 window);
 

@@ -315,12 +315,36 @@ RETURNS cq.funnel_state
 AS 'MODULE_PATHNAME', 'funnel_events_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- timestamp without time zone: its own microseconds are kept, never converted
+-- through the session time zone, so the state and every reading of it agree
+-- with cq.window_funnel over the same column in any session.
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, VARIADIC "any")
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, boolean[])
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, text, text[])
+RETURNS cq.funnel_state
+AS 'MODULE_PATHNAME', 'funnel_events_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, VARIADIC "any") IS
 'Transition of cq.funnel_events: appends the row in place.';
 COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, boolean[]) IS
 'Transition of cq.funnel_events(ts, steps boolean[]).';
 COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamptz, text, text[]) IS
 'Transition of the event-name form of cq.funnel_events.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, VARIADIC "any") IS
+'Transition of cq.funnel_events for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, boolean[]) IS
+'Transition of cq.funnel_events(ts, steps boolean[]) for timestamp without time zone.';
+COMMENT ON FUNCTION cq_internal.funnel_events_transfn(cq.funnel_state, timestamp, text, text[]) IS
+'Transition of the event-name form of cq.funnel_events for timestamp without time zone.';
 
 CREATE AGGREGATE cq.funnel_events(ts timestamptz, VARIADIC steps "any") (
     SFUNC = cq_internal.funnel_events_transfn,
@@ -349,12 +373,45 @@ CREATE AGGREGATE cq.funnel_events(ts timestamptz, event text, VARIADIC steps tex
     PARALLEL = SAFE
 );
 
+CREATE AGGREGATE cq.funnel_events(ts timestamp, VARIADIC steps "any") (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_events(ts timestamp, steps boolean[]) (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE cq.funnel_events(ts timestamp, event text, VARIADIC steps text[]) (
+    SFUNC = cq_internal.funnel_events_transfn,
+    STYPE = cq.funnel_state,
+    SSPACE = 160,
+    FINALFUNC = cq_internal.funnel_events_finalfn,
+    COMBINEFUNC = cq_internal.funnel_combine,
+    PARALLEL = SAFE
+);
+
 COMMENT ON AGGREGATE cq.funnel_events(timestamptz, VARIADIC "any") IS
 'Funnel state of a group: every row with a time and no NULL step, as (time, steps satisfied), including rows satisfying no step (strict_order needs them). Steps are boolean conditions (or one boolean array). NULL for a group without such rows. Read it with cq.funnel_stage / cq.funnel_step_times; merge states with cq.funnel_rollup.';
 COMMENT ON AGGREGATE cq.funnel_events(timestamptz, boolean[]) IS
 'cq.funnel_events with the steps as one boolean array: the same state; the form a distributed engine such as Citus can aggregate partially on its workers.';
 COMMENT ON AGGREGATE cq.funnel_events(timestamptz, text, VARIADIC text[]) IS
 'cq.funnel_events with steps given as event names: the state of the boolean form with event = name conditions. Rows with a NULL event are skipped.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamp, VARIADIC "any") IS
+'cq.funnel_events for timestamp without time zone: the column''s own microseconds are kept (wall-clock time, as cq.window_funnel measures it), whatever the session time zone. Step times read back as timestamptz in UTC: AT TIME ZONE ''UTC'' gives the column''s values.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamp, boolean[]) IS
+'cq.funnel_events with the steps as one boolean array, for timestamp without time zone.';
+COMMENT ON AGGREGATE cq.funnel_events(timestamp, text, VARIADIC text[]) IS
+'cq.funnel_events with steps given as event names, for timestamp without time zone.';
 
 CREATE AGGREGATE cq.funnel_rollup(cq.funnel_state) (
     SFUNC = cq_internal.funnel_combine,

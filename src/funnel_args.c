@@ -297,20 +297,18 @@ check_event_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Is transition argument argno a constant of the query?  Inside an
- * aggregate the Aggref's argument says (the transition's own call
- * expression holds placeholders); elsewhere the call expression.
+ * Is transition argument argno a constant of the query?  Only a Const
+ * counts: the Aggref's argument inside an aggregate (the transition's own
+ * call expression holds placeholders), else the call expression's.  A
+ * parameter does not (get_fn_expr_arg_stable would say yes): a PL/pgSQL
+ * variable changes between calls of a cached expression, even in place.
  */
 static bool
 arg_is_constant(FunctionCallInfo fcinfo, int argno)
 {
-	if (AggGetAggref(fcinfo))
-	{
-		Node	   *expr = caller_arg_expr(fcinfo, argno);
+	Node	   *expr = caller_arg_expr(fcinfo, argno);
 
-		return expr != NULL && IsA(expr, Const);
-	}
-	return get_fn_expr_arg_stable(fcinfo->flinfo, argno);
+	return expr != NULL && IsA(expr, Const);
 }
 
 /*

@@ -204,13 +204,13 @@ cq_funnel_text_header(const char *input, CqFunnelHeader *h, size_t *pos, CqCodec
 }
 
 bool
-cq_funnel_text_events(const char *input, size_t pos, const CqFunnelHeader *h,
-					  CqFunnelEvent *ev, CqCodecError *e)
+cq_funnel_text_events(const char *input, size_t *pos, const CqFunnelHeader *h,
+					  CqFunnelEvent *ev, int32_t from, int32_t to, CqCodecError *e)
 {
-	const char *p = input + pos;
+	const char *p = input + *pos;
 	int32_t		i;
 
-	for (i = 0; i < h->count; i++)
+	for (i = from; i < to; i++)
 	{
 		int64_t		ts,
 					mask;
@@ -226,7 +226,8 @@ cq_funnel_text_events(const char *input, size_t pos, const CqFunnelHeader *h,
 		if (!check_event(h, ev, i, e))
 			return false;
 	}
-	if (*p != '\0')
+	*pos = (size_t) (p - input);
+	if (to == h->count && *p != '\0')
 		return cq_codec_fail(e, CQ_CODEC_SYNTAX, true, HINT_TEXT,
 							 "invalid input syntax for type cq.funnel_state\n"
 							 "Unexpected text after the last of %lld events.",
@@ -317,17 +318,9 @@ cq_funnel_binary_events(const uint8_t *data, size_t len, size_t pos,
 }
 
 size_t
-cq_funnel_text_size(const CqFunnelHeader *h)
-{
-	/* "v1 steps=32 params=<int64>/<uint32> events=<int32>", then per event ",<int64>:<uint32>" */
-	return 64 + 21 + 11 + 11 + (size_t) h->count * (1 + 20 + 1 + 10) + 1;
-}
-
-size_t
-cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev, char *out)
+cq_funnel_put_text_header(const CqFunnelHeader *h, char *out)
 {
 	char	   *p = out;
-	int32_t		i;
 
 	p += sprintf(p, "v%d steps=%d params=", CQ_FUNNEL_VERSION, h->nsteps);
 	if (h->has_params)
@@ -335,11 +328,35 @@ cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev, char *out)
 	else
 		*p++ = '-';
 	p += sprintf(p, " events=%d", (int) h->count);
-	for (i = 0; i < h->count; i++)
+	*p = '\0';
+	return (size_t) (p - out);
+}
+
+size_t
+cq_funnel_put_text_events(const CqFunnelEvent *ev, int32_t from, int32_t to, char *out)
+{
+	char	   *p = out;
+	int32_t		i;
+
+	for (i = from; i < to; i++)
 		p += sprintf(p, "%c%lld:%u", i == 0 ? ' ' : ',', (long long) ev[i].ts,
 					 (unsigned) ev[i].mask);
 	*p = '\0';
 	return (size_t) (p - out);
+}
+
+size_t
+cq_funnel_text_size(const CqFunnelHeader *h)
+{
+	return CQ_FUNNEL_TEXT_HEADER_MAX + (size_t) h->count * CQ_FUNNEL_TEXT_EVENT_MAX + 1;
+}
+
+size_t
+cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev, char *out)
+{
+	size_t		n = cq_funnel_put_text_header(h, out);
+
+	return n + cq_funnel_put_text_events(ev, 0, h->count, out + n);
 }
 
 size_t

@@ -76,9 +76,14 @@ extern bool cq_funnel_check_params(int64_t window, int64_t mode, CqCodecError *e
 /* Text: header (to *pos), then the events into room for h->count */
 extern bool cq_funnel_text_header(const char *input, CqFunnelHeader *h,
 								  size_t *pos, CqCodecError *e);
-extern bool cq_funnel_text_events(const char *input, size_t pos,
+/*
+ * Events [from, to) of h->count, read from input + *pos, which advances past
+ * them: a large state is read in pieces (from = the events read so far).
+ * The last piece (to == h->count) also checks that nothing follows.
+ */
+extern bool cq_funnel_text_events(const char *input, size_t *pos,
 								  const CqFunnelHeader *h, CqFunnelEvent *ev,
-								  CqCodecError *e);
+								  int32_t from, int32_t to, CqCodecError *e);
 /* Binary: the same two steps over len bytes */
 extern bool cq_funnel_binary_header(const uint8_t *data, size_t len,
 									CqFunnelHeader *h, size_t *pos,
@@ -86,7 +91,19 @@ extern bool cq_funnel_binary_header(const uint8_t *data, size_t len,
 extern bool cq_funnel_binary_events(const uint8_t *data, size_t len, size_t pos,
 									const CqFunnelHeader *h, CqFunnelEvent *ev,
 									CqCodecError *e);
-/* Encoders of a canonical state; sizes include the text's NUL */
+/*
+ * Encoders of a canonical state.  The text form can be written in pieces (a
+ * large state is written as it goes, not into one worst-case buffer): the
+ * header, then events [from, to) in order, each call NUL-terminating what it
+ * wrote and returning its length; at most the _MAX bytes below per piece,
+ * plus the NUL.  cq_funnel_to_text writes it all into cq_funnel_text_size()
+ * bytes (NUL included).
+ */
+#define CQ_FUNNEL_TEXT_HEADER_MAX	96	/* "v1 steps=32 params=<int64>/<uint32> events=<int32>" */
+#define CQ_FUNNEL_TEXT_EVENT_MAX	32	/* ",<int64>:<uint32>" */
+extern size_t cq_funnel_put_text_header(const CqFunnelHeader *h, char *out);
+extern size_t cq_funnel_put_text_events(const CqFunnelEvent *ev, int32_t from, int32_t to,
+										char *out);
 extern size_t cq_funnel_text_size(const CqFunnelHeader *h);
 extern size_t cq_funnel_to_text(const CqFunnelHeader *h, const CqFunnelEvent *ev,
 								char *out);

@@ -18,6 +18,7 @@
 
 #include <math.h>
 
+#include "bulk_util.h"
 #include "common/int.h"
 #include "conversion_quality.h"
 #include "funnel.h"
@@ -59,17 +60,28 @@ cq_funnel_report_add(FunnelState *rep, const FunnelState *user, const FunnelPara
 	{
 		int64		delta = 0;
 
-		if (k > 1 && pg_sub_s64_overflow(times[k - 1], times[k - 2], &delta))
+		/*
+		 * From or to a step at +-infinity the time is infinitely long
+		 * (DT_NOEND), unless both steps are at the same instant; so is a
+		 * difference at or beyond the end of the timestamp range, which
+		 * keeps the report state valid (its times are finite timestamps or
+		 * DT_NOEND).
+		 */
+		if (k == 1 || times[k - 1] == times[k - 2])
+			delta = 0;			/* at the same instant, infinite ones too */
+		else if (TIMESTAMP_NOT_FINITE(times[k - 1]) || TIMESTAMP_NOT_FINITE(times[k - 2]) ||
+				 pg_sub_s64_overflow(times[k - 1], times[k - 2], &delta) ||
+				 delta >= END_TIMESTAMP)
 			delta = DT_NOEND;
-		if (delta > END_TIMESTAMP)
-			delta = DT_NOEND;	/* keep the state valid: "infinitely long" */
 		rep = cq_funnel_state_add(rep, delta, ((uint32) 1) << (k - 1), grow_cxt);
 	}
 	return rep;
 }
 
 /*
- * percentile_cont(p) of sorted values v[0 .. n-1], n > 0.
+ * percentile_cont(p) of sorted values v[0 .. n-1], n > 0.  A delta stored
+ * as DT_NOEND ("infinitely long": a step time at +-infinity) that takes part
+ * in the interpolation makes the result infinite (HUGE_VAL).
  */
 static double
 percentile_cont(const int64 *v, int64 n, double p)
@@ -78,6 +90,8 @@ percentile_cont(const int64 *v, int64 n, double p)
 	int64		lo = (int64) floor(pos);
 	int64		hi = (int64) ceil(pos);
 
+	if (v[lo] == DT_NOEND || (pos > (double) lo && v[hi] == DT_NOEND))
+		return HUGE_VAL;
 	return (double) v[lo] + ((double) v[hi] - (double) v[lo]) * (pos - (double) lo);
 }
 
@@ -101,6 +115,7 @@ report_compute(const FunnelState *rep, FunnelStepReport *out)
 	{
 		uint32		m = ev[i].mask;
 
+		CQ_BULK_CHECK(i);
 		if (m != 0 && (m & (m - 1)) == 0)
 			counts[pg_rightmost_one_pos32(m) + 1]++;
 	}
@@ -113,6 +128,7 @@ report_compute(const FunnelState *rep, FunnelStepReport *out)
 	{
 		uint32		m = ev[i].mask;
 
+		CQ_BULK_CHECK(i);
 		if (m != 0 && (m & (m - 1)) == 0)
 		{
 			int			k = pg_rightmost_one_pos32(m) + 1;
@@ -134,15 +150,23 @@ report_compute(const FunnelState *rep, FunnelStepReport *out)
 }
 
 /*
- * Microseconds (a percentile_cont result) as an interval, rounded to the
- * microsecond.
+ * Microseconds (a percentile_cont result, >= 0) as an interval, rounded to
+ * the microsecond.  An infinite time saturates to the longest interval of
+ * hours an interval holds (PG_INT64_MAX microseconds, 2562047788:00:54.775807):
+ * a finite value that sorts after every finite time, the same on every
+ * PostgreSQL version (README "cq.funnel_report").  Finite deltas are at most
+ * the timestamp range, far below it.
  */
 static Datum
 usecs_interval(double us)
 {
 	Interval   *iv = palloc0(sizeof(Interval));
 
-	iv->time = (int64) rint(us);
+	/* 2^63 is the first double above PG_INT64_MAX; no cast of it is defined */
+	if (!(us < 9223372036854775808.0))
+		iv->time = PG_INT64_MAX;
+	else
+		iv->time = (int64) rint(us);
 	return IntervalPGetDatum(iv);
 }
 

@@ -23,35 +23,24 @@
  * strict_once needs an order among rows with equal (ts, k).  ClickHouse
  * uses arrival order, which makes answers depend on input order; here the
  * rows are ordered by (ts, mask), a canonical order that any partitioning
- * of the input reproduces, so answers never depend on input order.
+ * of the input reproduces, so answers never depend on input order.  Its
+ * scan is in funnel_scan_once.c; this file holds the greedy scan of every
+ * other mode.
  *
  * Nothing here builds or changes a state: the scans read an array of
- * events in canonical order (funnel_state.c hands it over).
+ * events in canonical order (funnel_state.c hands it over).  Each time
+ * group checks for interrupts.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "funnel.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
 
-/* Scan context shared by the greedy and the strict_once scans */
-typedef struct FunnelChain
-{
-	int64		first;			/* time of its step 1 */
-	int64		last;			/* time of its last step */
-	int32		rows[CQ_FUNNEL_MAX_STEPS];	/* row (event index) of each step */
-	int64		times[CQ_FUNNEL_MAX_STEPS]; /* time of each step */
-} FunnelChain;
-
-typedef struct ChainList
-{
-	FunnelChain *chains;
-	int			n;
-	int			cap;
-} ChainList;
-
+/* The greedy scan's state */
 typedef struct FunnelScan
 {
 	const FunnelParams *p;
@@ -61,27 +50,12 @@ typedef struct FunnelScan
 	bool		first_event;	/* a step-1 entry has been seen */
 	bool		stop;			/* the scan is over */
 	bool		track_paths;	/* keep chain step times (times or exclusions) */
-	/* greedy scan: the latest chain per level (1-based), if alive */
+	/* the latest chain per level (1-based), if alive */
 	bool		alive[CQ_FUNNEL_MAX_STEPS + 1];
 	int64		first[CQ_FUNNEL_MAX_STEPS + 1];
 	int64		last[CQ_FUNNEL_MAX_STEPS + 1];
 	int64		path[CQ_FUNNEL_MAX_STEPS + 1][CQ_FUNNEL_MAX_STEPS];
-	/* strict_once scan: every live chain per level */
-	ChainList	lists[CQ_FUNNEL_MAX_STEPS + 1];
 } FunnelScan;
-
-/*
- * May a chain whose step k-1 is (first, last) take step k at ts?  The
- * window runs from the chain's step 1 (one window) or from its step k-1
- * (per-step windows); inclusive.  ts >= first, last: entries come sorted.
- */
-static inline bool
-in_window(const FunnelParams *p, int k, int64 first, int64 last, int64 ts)
-{
-	if (p->per_step)
-		return (uint64) ts - (uint64) last <= (uint64) p->windows[k - 2];
-	return (uint64) ts - (uint64) first <= (uint64) p->window;
-}
 
 /*
  * Level k has just been reached for the first time by a chain with these
@@ -98,8 +72,8 @@ reach(FunnelScan *sc, int k, const int64 *chain_times)
 }
 
 /*
- * Entry checks common to both scans, for an entry of step k >= 2: returns
- * true when the scan must look at the chains of level k-1.
+ * Entry checks of the modes, for an entry of step k >= 2: returns true when
+ * the scan must look at the chain of level k-1.
  */
 static inline bool
 step_entry_checks(FunnelScan *sc, int k)
@@ -130,26 +104,8 @@ exclusion_entry(FunnelScan *sc, const FunnelExclusion *x, int64 ts)
 	int			L;
 
 	for (L = x->from; L < x->to; L++)
-	{
-		if (sc->p->mode & CQ_FUNNEL_STRICT_ONCE)
-		{
-			ChainList  *l = &sc->lists[L];
-			int			i,
-						keep = 0;
-
-			for (i = 0; i < l->n; i++)
-			{
-				if (l->chains[i].times[x->from - 1] < ts)
-					continue;	/* broken */
-				if (keep != i)
-					l->chains[keep] = l->chains[i];
-				keep++;
-			}
-			l->n = keep;
-		}
-		else if (sc->alive[L] && sc->path[L][x->from - 1] < ts)
+		if (sc->alive[L] && sc->path[L][x->from - 1] < ts)
 			sc->alive[L] = false;
-	}
 }
 
 /*
@@ -172,7 +128,7 @@ greedy_entry(FunnelScan *sc, int64 ts, int k)
 	}
 	if (!step_entry_checks(sc, k) || !sc->alive[k - 1])
 		return;
-	if (!in_window(p, k, sc->first[k - 1], sc->last[k - 1], ts))
+	if (!cq_funnel_in_window(p, k, sc->first[k - 1], sc->last[k - 1], ts))
 		return;
 	if ((p->mode & CQ_FUNNEL_STRICT_INCREASE) && !(sc->last[k - 1] < ts))
 		return;
@@ -186,103 +142,6 @@ greedy_entry(FunnelScan *sc, int64 ts, int k)
 	}
 	if (sc->level < k)
 		reach(sc, k, sc->path[k]);
-}
-
-/*
- * Add a chain to a strict_once level list.
- */
-static FunnelChain *
-chain_push(ChainList *l)
-{
-	if (l->n == l->cap)
-	{
-		l->cap = l->cap ? l->cap * 2 : 4;
-		if (l->chains)
-			l->chains = repalloc_huge(l->chains, (Size) l->cap * sizeof(FunnelChain));
-		else
-			l->chains = palloc_extended((Size) l->cap * sizeof(FunnelChain), MCXT_ALLOC_HUGE);
-	}
-	return &l->chains[l->n++];
-}
-
-/*
- * strict_once scan: one entry (ts, k) of row `row`.  Every chain of level
- * k-1 that is still in its window and has not used the row yet is
- * extended into a new chain of level k.  Chains whose window has passed
- * are dropped: times only grow, so they could never be extended again,
- * and "level reached" is kept in sc->level.
- */
-static void
-once_entry(FunnelScan *sc, int64 ts, int k, int32 row)
-{
-	const FunnelParams *p = sc->p;
-	ChainList  *prev;
-	int			i,
-				keep;
-
-	if (k == 1)
-	{
-		FunnelChain *c = chain_push(&sc->lists[1]);
-
-		c->first = c->last = ts;
-		c->rows[0] = row;
-		c->times[0] = ts;
-		sc->first_event = true;
-		if (sc->level < 1)
-			reach(sc, 1, c->times);
-		return;
-	}
-	if (!step_entry_checks(sc, k))
-		return;
-
-	prev = &sc->lists[k - 1];
-	keep = 0;
-	for (i = 0; i < prev->n && !sc->stop; i++)
-	{
-		FunnelChain *c = &prev->chains[i];
-		FunnelChain *nc;
-		bool		used = false;
-		int			j;
-
-		if (!in_window(p, k, c->first, c->last, ts))
-			continue;			/* expired: dropped */
-		if (keep != i)
-			prev->chains[keep] = *c;
-		c = &prev->chains[keep++];
-		for (j = 0; j < k - 1; j++)
-			if (c->rows[j] == row)
-				used = true;
-		if (used)
-			continue;
-		if ((p->mode & CQ_FUNNEL_STRICT_INCREASE) && !(c->last < ts))
-			continue;
-		nc = chain_push(&sc->lists[k]);
-		/* prev and lists[k] are different arrays: c stays valid */
-		nc->first = c->first;
-		nc->last = ts;
-		memcpy(nc->rows, c->rows, (k - 1) * sizeof(int32));
-		memcpy(nc->times, c->times, (k - 1) * sizeof(int64));
-		nc->rows[k - 1] = row;
-		nc->times[k - 1] = ts;
-		if (sc->level < k)
-			reach(sc, k, nc->times);
-	}
-	/* keep the chains not looked at when the scan stopped */
-	if (i < prev->n && keep < i)
-		memmove(&prev->chains[keep], &prev->chains[i], (prev->n - i) * sizeof(FunnelChain));
-	prev->n = keep + (prev->n - i);
-}
-
-/*
- * One entry of either scan.
- */
-static inline void
-scan_entry(FunnelScan *sc, int64 ts, int k, int32 row)
-{
-	if (sc->p->mode & CQ_FUNNEL_STRICT_ONCE)
-		once_entry(sc, ts, k, row);
-	else
-		greedy_entry(sc, ts, k);
 }
 
 /*
@@ -307,7 +166,6 @@ cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p, 
 	int32		i,
 				j,
 				r;
-	int			level;
 	bool		strict_order = (p->mode & CQ_FUNNEL_STRICT_ORDER) != 0;
 	uint32		stepmask = p->nsteps >= 32 ? PG_UINT32_MAX :
 		(((uint32) 1) << p->nsteps) - 1;
@@ -315,6 +173,8 @@ cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p, 
 	Assert(p->nsteps >= 1 && p->nsteps <= CQ_FUNNEL_MAX_STEPS);
 	if (nevents == 0)
 		return 0;
+	if (p->mode & CQ_FUNNEL_STRICT_ONCE)
+		return cq_funnel_scan_once(events, nevents, p, times);
 
 	/*
 	 * The scan state lives on the stack and only what is read before it is
@@ -326,8 +186,6 @@ cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p, 
 	sc->first_event = false;
 	sc->stop = false;
 	memset(sc->alive, 0, sizeof(sc->alive));
-	if (p->mode & CQ_FUNNEL_STRICT_ONCE)
-		memset(sc->lists, 0, sizeof(sc->lists));
 	sc->p = p;
 	sc->times = times;
 	sc->track_paths = times != NULL || p->nexclusions > 0;
@@ -335,24 +193,16 @@ cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p, 
 	for (i = 0; i < nevents && !sc->stop; i = j)
 	{
 		int64		ts = events[i].ts;
-		uint32		all = 0;
-		uint32		excluded = 0;
-		bool		foreign = false;
+		uint32		all,
+					excluded;
+		bool		foreign;
 
-		for (j = i; j < nevents && events[j].ts == ts; j++)
-		{
-			all |= events[j].mask & stepmask;
-			excluded |= events[j].mask & ~stepmask;
-			if ((events[j].mask & stepmask) == 0)
-				foreign = true;
-		}
+		CHECK_FOR_INTERRUPTS();
+		j = cq_funnel_time_group(events, nevents, i, stepmask, &all, &excluded, &foreign);
 
 		/* a row satisfying no step: strict_order's sentinel (ts, 0) */
-		if (foreign && strict_order)
-		{
-			if (sc->first_event)
-				break;
-		}
+		if (foreign && strict_order && sc->first_event)
+			break;
 
 		while (all != 0 && !sc->stop)
 		{
@@ -362,7 +212,7 @@ cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p, 
 			all &= ~bit;
 			for (r = i; r < j && !sc->stop; r++)
 				if (events[r].mask & bit)
-					scan_entry(sc, ts, k, r);
+					greedy_entry(sc, ts, k);
 		}
 
 		/* excluded events come after the steps of their time */
@@ -375,12 +225,7 @@ cq_funnel_scan(const FunnelEvent *events, int32 nevents, const FunnelParams *p, 
 					exclusion_entry(sc, &p->exclusions[x], ts);
 		}
 	}
-	level = sc->level;
-	if (p->mode & CQ_FUNNEL_STRICT_ONCE)
-		for (i = 1; i <= p->nsteps; i++)
-			if (sc->lists[i].chains)
-				pfree(sc->lists[i].chains);
-	return level;
+	return sc->level;
 }
 
 /*
@@ -409,6 +254,8 @@ cq_funnel_packed_stage(const int64 *pk, int32 nevents, int nsteps, int64 window)
 	{
 		int64		ts = funnel_packed_ts(pk[i]);
 		uint32		all = 0;
+
+		CHECK_FOR_INTERRUPTS();
 
 		do
 			all |= funnel_packed_mask(pk[i++]);

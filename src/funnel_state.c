@@ -11,6 +11,7 @@
  */
 #include "postgres.h"
 
+#include "bulk_util.h"
 #include "conversion_quality.h"
 #include "funnel.h"
 #include "libpq/pqformat.h"
@@ -123,14 +124,15 @@ funnel_state_widen(const FunnelState *st, int64 capacity, MemoryContext cxt)
 
 		for (int32 i = 0; i < st->nevents; i++)
 		{
+			CQ_BULK_CHECK(i);
 			w->events[i].ts = funnel_packed_ts(pk[i]);
 			w->events[i].mask = funnel_packed_mask(pk[i]);
 			w->events[i].reserved = 0;
 		}
 	}
 	else
-		memcpy(w->events, st->events, (Size) st->nevents * sizeof(FunnelEvent));
-	memset(&w->events[st->nevents], 0, (Size) (capacity - st->nevents) * sizeof(FunnelEvent));
+		cq_bulk_copy(w->events, st->events, (Size) st->nevents * sizeof(FunnelEvent));
+	cq_bulk_zero(&w->events[st->nevents], (Size) (capacity - st->nevents) * sizeof(FunnelEvent));
 	return w;
 }
 
@@ -177,9 +179,9 @@ funnel_state_reserve(FunnelState *st, int64 need, MemoryContext grow_cxt)
 	newcap = funnel_capacity_for((st->flags & FUNNEL_PACKED) != 0, st->capacity, need);
 
 	grown = (FunnelState *) MemoryContextAlloc(grow_cxt, FUNNEL_SIZE_AS(st, newcap));
-	memcpy(grown, st, FUNNEL_SIZE_AS(st, st->nevents));
-	memset((char *) grown + FUNNEL_SIZE_AS(st, st->nevents), 0,
-		   FUNNEL_SIZE_AS(st, newcap) - FUNNEL_SIZE_AS(st, st->nevents));
+	cq_bulk_copy(grown, st, FUNNEL_SIZE_AS(st, st->nevents));
+	cq_bulk_zero((char *) grown + FUNNEL_SIZE_AS(st, st->nevents),
+				 FUNNEL_SIZE_AS(st, newcap) - FUNNEL_SIZE_AS(st, st->nevents));
 	SET_VARSIZE(grown, FUNNEL_SIZE_AS(st, newcap));
 	grown->capacity = (int32) newcap;
 	return grown;
@@ -245,16 +247,20 @@ cq_funnel_state_add(FunnelState *st, int64 ts, uint32 mask, MemoryContext grow_c
 }
 
 /*
- * Drop repeated (ts, 0) rows from a sorted wide state: a row satisfying no
- * step only matters by its time, and the canonical form holds it once.
+ * Drop repeated (ts, 0) rows from a sorted wide state, looking at the rows
+ * from index `from` on (those before it hold no repeat): a row satisfying
+ * no step only matters by its time, and the canonical form holds it once.
  */
 static void
-drop_repeated_foreign(FunnelState *st)
+drop_repeated_foreign(FunnelState *st, int32 from)
 {
-	int32		out = 0;
+	int32		out = Max(from, 1);
 
-	for (int32 i = 0; i < st->nevents; i++)
+	if (st->nevents == 0)
+		return;
+	for (int32 i = out; i < st->nevents; i++)
 	{
+		CQ_BULK_CHECK(i);
 		if (out > 0 && st->events[i].mask == 0 &&
 			st->events[out - 1].mask == 0 && st->events[out - 1].ts == st->events[i].ts)
 			continue;
@@ -305,30 +311,47 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
 	if (st->flags & FUNNEL_PACKED)
 		st = funnel_state_widen(st, n1, grow_cxt);
 	st = funnel_state_reserve(st, (int64) n1 + n2, grow_cxt);
-	if ((st->flags & FUNNEL_SORTED) && (other->flags & FUNNEL_SORTED))
+
+	/*
+	 * The cost of a merge must not grow with the accumulated state: a rollup
+	 * of many small states would be quadratic.  Both sorted and other after
+	 * st: append.  Both sorted and of comparable size: merge from the back,
+	 * in place, O(n1 + n2) <= 9 n2.  Otherwise append unsorted; the state is
+	 * sorted once when it is read.
+	 */
+	if ((st->flags & FUNNEL_SORTED) && (other->flags & FUNNEL_SORTED) &&
+		(n1 == 0 || event_cmp(&st->events[n1 - 1], &other->events[0]) <= 0))
 	{
-		/* both sorted: merge from the back, in place */
+		cq_bulk_copy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
+		st->nevents = n1 + n2;
+		/* a foreign row may repeat where the two meet */
+		drop_repeated_foreign(st, n1);
+	}
+	else if ((st->flags & FUNNEL_SORTED) && (other->flags & FUNNEL_SORTED) &&
+			 (int64) n2 * 8 >= n1)
+	{
 		int32		i = n1 - 1;
 		int32		j = n2 - 1;
 		int32		k = n1 + n2 - 1;
 
 		while (j >= 0)
 		{
+			CQ_BULK_CHECK(k);
 			if (i >= 0 && event_cmp(&st->events[i], &other->events[j]) > 0)
 				st->events[k--] = st->events[i--];
 			else
 				st->events[k--] = other->events[j--];
 		}
+		st->nevents = n1 + n2;
+		/* both sides may hold a foreign row at the same time: keep one */
+		drop_repeated_foreign(st, 0);
 	}
 	else
 	{
-		memcpy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
+		cq_bulk_copy(&st->events[n1], other->events, (Size) n2 * sizeof(FunnelEvent));
+		st->nevents = n1 + n2;
 		st->flags &= ~FUNNEL_SORTED;
 	}
-	st->nevents = n1 + n2;
-	/* both sides may hold a foreign row at the same time: keep one */
-	if (st->flags & FUNNEL_SORTED)
-		drop_repeated_foreign(st);
 	return st;
 }
 
@@ -338,14 +361,14 @@ cq_funnel_state_merge(FunnelState *st, const FunnelState *other, MemoryContext g
  */
 
 static int
-event_qsort_cmp(const void *a, const void *b)
+event_qsort_cmp(const void *a, const void *b, void *arg pg_attribute_unused())
 {
 	return event_cmp((const FunnelEvent *) a, (const FunnelEvent *) b);
 }
 
 /* Packed events compare as integers: their order is (ts, mask) */
 static int
-packed_qsort_cmp(const void *a, const void *b)
+packed_qsort_cmp(const void *a, const void *b, void *arg pg_attribute_unused())
 {
 	int64		x = *(const int64 *) a;
 	int64		y = *(const int64 *) b;
@@ -380,10 +403,11 @@ packed_sort(FunnelState *st)
 			}
 		}
 		else
-			qsort(pk, st->nevents, sizeof(int64), packed_qsort_cmp);
+			cq_sort(pk, st->nevents, sizeof(int64), packed_qsort_cmp, NULL);
 	}
 	for (int32 i = 0; i < st->nevents; i++)
 	{
+		CQ_BULK_CHECK(i);
 		/* a repeated (ts, 0) row: equal packed values with mask 0 */
 		if (out > 0 && funnel_packed_mask(pk[i]) == 0 && pk[out - 1] == pk[i])
 			continue;
@@ -427,9 +451,9 @@ cq_funnel_state_sort(FunnelState *st)
 			}
 		}
 		else
-			qsort(st->events, st->nevents, sizeof(FunnelEvent), event_qsort_cmp);
+			cq_sort(st->events, st->nevents, sizeof(FunnelEvent), event_qsort_cmp, NULL);
 	}
-	drop_repeated_foreign(st);
+	drop_repeated_foreign(st, 0);
 	st->flags |= FUNNEL_SORTED;
 }
 
@@ -479,7 +503,7 @@ cq_funnel_state_copy(const FunnelState *st)
 {
 	FunnelState *copy = palloc(VARSIZE(st));
 
-	memcpy(copy, st, VARSIZE(st));
+	cq_bulk_copy(copy, st, VARSIZE(st));
 	return copy;
 }
 
@@ -619,6 +643,9 @@ state_for_header(const CqFunnelHeader *h)
 	return st;
 }
 
+/* Events written or read per piece of the text form */
+#define FUNNEL_TEXT_PIECE	8192
+
 /*
  * cq_funnel_state_to_text
  *		The canonical text form.  A state that is not canonical yet (only
@@ -629,14 +656,24 @@ char *
 cq_funnel_state_to_text(const FunnelState *st)
 {
 	CqFunnelHeader h;
-	char	   *out;
+	StringInfoData buf;
 
 	if (!(st->flags & FUNNEL_SORTED) || (st->flags & FUNNEL_PACKED))
 		st = cq_funnel_state_compact(st);
 	codec_header(st, &h);
-	out = palloc(cq_funnel_text_size(&h));
-	cq_funnel_to_text(&h, st->events, out);
-	return out;
+	/* written as it goes: the size of the real digits, not of the worst case */
+	initStringInfo(&buf);
+	cq_text_out_reserve(&buf, CQ_FUNNEL_TEXT_HEADER_MAX + 1, "funnel_state", h.count, "events");
+	buf.len += cq_funnel_put_text_header(&h, buf.data + buf.len);
+	for (int32 i = 0; i < h.count; i += FUNNEL_TEXT_PIECE)
+	{
+		int32		to = Min(h.count, i + FUNNEL_TEXT_PIECE);
+
+		cq_text_out_reserve(&buf, (size_t) (to - i) * CQ_FUNNEL_TEXT_EVENT_MAX + 1,
+							"funnel_state", h.count, "events");
+		buf.len += cq_funnel_put_text_events(st->events, i, to, buf.data + buf.len);
+	}
+	return buf.data;
 }
 
 /*
@@ -655,8 +692,14 @@ cq_funnel_state_from_text(const char *input)
 	if (!cq_funnel_text_header(input, &h, &pos, &e))
 		cq_codec_raise(&e, input);
 	st = state_for_header(&h);
-	if (!cq_funnel_text_events(input, pos, &h, st->events, &e))
-		cq_codec_raise(&e, input);
+	/* in pieces, so that reading a large state can be cancelled */
+	for (int32 i = 0; i == 0 || i < h.count; i += FUNNEL_TEXT_PIECE)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!cq_funnel_text_events(input, &pos, &h, st->events, i,
+								   Min(h.count, i + FUNNEL_TEXT_PIECE), &e))
+			cq_codec_raise(&e, input);
+	}
 	st->nevents = h.count;
 	return st;
 }

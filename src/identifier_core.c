@@ -126,7 +126,10 @@ apply_steps(const char *s, int len, int steps, CqTextBuf *buf, int *outlen)
 	else
 	{
 		if (buf->outcap < (size_t) len + 1)
-			return CQ_TEXT_UNSUPPORTED;
+		{
+			buf->need = (size_t) len + 1;
+			return CQ_TEXT_NEED_SPACE;
+		}
 		memcpy(res, s, len);
 		n = len;
 	}

@@ -5,9 +5,10 @@
  *	  the email and per-kind normalizers that identity_email.c and
  *	  identity_fields.c call and the fuzz harnesses under test/fuzz/ drive.
  *
- * The cores work on caller-provided buffers (CqTextBuf, sized with
- * cq_lower_outcap() and cq_lower_workcap() for the input) and return a
- * CqTextStatus; the fmgr files allocate, convert encodings and raise errors.
+ * The cores work on a caller-provided buffer (CqTextBuf: first sized with
+ * cq_lower_outcap() for the input, grown to what a core says it needs on
+ * CQ_TEXT_NEED_SPACE) and return a CqTextStatus; the fmgr files allocate,
+ * convert encodings and raise errors.
  * Phone numbers have their own PostgreSQL-free core, phone_shim.h.
  *
  *-------------------------------------------------------------------------

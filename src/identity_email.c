@@ -80,10 +80,14 @@ char *
 cq_normalize_email_utf8(const char *s, int len, CqPlatform platform)
 {
 	CqTextBuf	buf;
+	CqTextStatus status;
 	int			outlen;
 
 	cq_text_buf_init(&buf, s, len);
-	if (!cq_text_buf_result(cq_email_normalize(s, len, platform, &buf, &outlen), &buf))
+	do
+		status = cq_email_normalize(s, len, platform, &buf, &outlen);
+	while (cq_text_buf_grown(status, &buf));
+	if (!cq_text_buf_result(status, &buf))
 		return NULL;
 	return buf.out;
 }

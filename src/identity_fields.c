@@ -75,13 +75,16 @@ cq_normalize_identifier_utf8(const char *s, int len, CqKind kind, CqPlatform pla
 							 const char *region)
 {
 	CqTextBuf	buf;
+	CqTextStatus status;
 	int			outlen;
 
 	if (kind == CQ_KIND_PHONE)
 		return cq_normalize_phone_utf8(s, len, region, platform);
 	cq_text_buf_init(&buf, s, len);
-	if (!cq_text_buf_result(cq_identifier_normalize(s, len, kind, platform, &buf, &outlen),
-							&buf))
+	do
+		status = cq_identifier_normalize(s, len, kind, platform, &buf, &outlen);
+	while (cq_text_buf_grown(status, &buf));
+	if (!cq_text_buf_result(status, &buf))
 		return NULL;
 	return buf.out;
 }

@@ -28,6 +28,7 @@
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "rank.h"
+#include "bulk_util.h"
 #include "utils/memutils.h"
 
 StaticAssertDecl(RANK_HEADER == 16 &&
@@ -86,7 +87,7 @@ rank_sample_reserve(RankSample *s, int64 extra, bool in_agg)
 	if (s)
 	{
 		n->count = s->count;
-		memcpy(n->pairs, s->pairs, s->count * sizeof(CqRankPair));
+		cq_bulk_copy(n->pairs, s->pairs, s->count * sizeof(CqRankPair));
 	}
 	return n;
 }
@@ -104,6 +105,9 @@ CheckRankValue(float8 v, const char *what)
 				 errdetail("NaN has no place in an ordering, so it cannot be ranked."),
 				 errhint("Filter the rows, for example WHERE %s <> 'NaN'.", what)));
 }
+
+/* Pairs read or written per piece of the text form */
+#define RANK_TEXT_PIECE		8192
 
 /*
  * rank_sample_in(cstring) returns cq.rank_sample
@@ -124,24 +128,41 @@ rank_sample_in(PG_FUNCTION_ARGS)
 	if (!cq_rank_text_header(str, &count, &pos, &e))
 		cq_codec_raise(&e, str);
 	s = rank_sample_alloc(CurrentMemoryContext, Max(count, 1));
-	if (!cq_rank_text_pairs(str, pos, count, s->pairs, &e))
-		cq_codec_raise(&e, str);
+	/* in pieces, so that reading a large sample can be cancelled */
+	for (int64 i = 0; i == 0 || i < count; i += RANK_TEXT_PIECE)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!cq_rank_text_pairs(str, &pos, count, s->pairs, i, Min(count, i + RANK_TEXT_PIECE), &e))
+			cq_codec_raise(&e, str);
+	}
 	s->count = count;
 	PG_RETURN_POINTER(s);
 }
 
 /*
  * rank_sample_out(cq.rank_sample) returns cstring
+ *		The text form, written piece by piece (cq_text_out_reserve).
  */
 PG_FUNCTION_INFO_V1(rank_sample_out);
 Datum
 rank_sample_out(PG_FUNCTION_ARGS)
 {
 	RankSample *s = PG_GETARG_RANKSAMPLE_P(0);
-	char	   *out = palloc(cq_rank_text_size(s->count));
+	StringInfoData buf;
 
-	cq_rank_to_text(s->pairs, s->count, out);
-	PG_RETURN_CSTRING(out);
+	/* written as it goes: the size of the real digits, not of the worst case */
+	initStringInfo(&buf);
+	cq_text_out_reserve(&buf, CQ_RANK_TEXT_HEADER_MAX + 1, "rank_sample", s->count, "pairs");
+	buf.len += cq_rank_put_text_header(s->count, buf.data + buf.len);
+	for (int64 i = 0; i < s->count; i += RANK_TEXT_PIECE)
+	{
+		int64		to = Min(s->count, i + RANK_TEXT_PIECE);
+
+		cq_text_out_reserve(&buf, (size_t) (to - i) * CQ_RANK_TEXT_PAIR_MAX + 1,
+							"rank_sample", s->count, "pairs");
+		buf.len += cq_rank_put_text_pairs(s->pairs, i, to, buf.data + buf.len);
+	}
+	PG_RETURN_CSTRING(buf.data);
 }
 
 /*
@@ -276,7 +297,7 @@ rank_sample_combine(PG_FUNCTION_ARGS)
 	/* a NULL or a read-only left side is copied, never modified */
 	a = rank_sample_reserve(a, b->count, in_agg && a != NULL &&
 							a == (RankSample *) DatumGetPointer(PG_GETARG_DATUM(0)));
-	memcpy(a->pairs + a->count, b->pairs, b->count * sizeof(CqRankPair));
+	cq_bulk_copy(a->pairs + a->count, b->pairs, b->count * sizeof(CqRankPair));
 	a->count += b->count;
 	PG_RETURN_POINTER(a);
 }
@@ -297,7 +318,7 @@ rank_sample_finalfn(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	s = PG_GETARG_RANKSAMPLE_P(0);
 	res = rank_sample_alloc(CurrentMemoryContext, s->count);
-	memcpy(res->pairs, s->pairs, s->count * sizeof(CqRankPair));
+	cq_bulk_copy(res->pairs, s->pairs, s->count * sizeof(CqRankPair));
 	res->count = s->count;
 	PG_RETURN_POINTER(res);
 }
@@ -320,7 +341,7 @@ typedef struct RankItem
 } RankItem;
 
 static int
-rank_item_cmp(const void *a, const void *b)
+rank_item_cmp(const void *a, const void *b, void *arg pg_attribute_unused())
 {
 	float8		x = ((const RankItem *) a)->v;
 	float8		y = ((const RankItem *) b)->v;
@@ -341,16 +362,18 @@ average_ranks(const RankSample *s, int which, double *ranks)
 
 	for (int64 i = 0; i < n; i++)
 	{
+		CQ_BULK_CHECK(i);
 		items[i].v = which ? s->pairs[i].y : s->pairs[i].x;
 		items[i].i = i;
 	}
-	qsort(items, n, sizeof(RankItem), rank_item_cmp);
+	cq_sort(items, n, sizeof(RankItem), rank_item_cmp, NULL);
 	for (int64 i = 0; i < n; i = j)
 	{
 		double		avg;
 
 		for (j = i + 1; j < n && items[j].v == items[i].v; j++)
 			;
+		CQ_BULK_CHECK_STEP(i, j);
 		/* positions i+1 .. j, mean (i + 1 + j) / 2 */
 		avg = ((double) (i + 1) + (double) j) / 2.0;
 		for (int64 k = i; k < j; k++)
@@ -394,6 +417,8 @@ rank_correlation_finalfn(PG_FUNCTION_ARGS)
 	{
 		double		dx = rx[i] - mean;
 		double		dy = ry[i] - mean;
+
+		CQ_BULK_CHECK(i);
 
 		sxx += dx * dx;
 		syy += dy * dy;
@@ -439,10 +464,11 @@ auc_finalfn(PG_FUNCTION_ARGS)
 	items = palloc(Max(n, 1) * sizeof(RankItem));
 	for (int64 i = 0; i < n; i++)
 	{
+		CQ_BULK_CHECK(i);
 		items[i].v = s->pairs[i].x;
 		items[i].i = i;
 	}
-	qsort(items, n, sizeof(RankItem), rank_item_cmp);
+	cq_sort(items, n, sizeof(RankItem), rank_item_cmp, NULL);
 	for (int64 i = 0; i < n; i = j)
 	{
 		double		p = 0.0,
@@ -450,6 +476,7 @@ auc_finalfn(PG_FUNCTION_ARGS)
 
 		for (j = i; j < n && items[j].v == items[i].v; j++)
 			;
+		CQ_BULK_CHECK_STEP(i, j);
 		for (int64 k = i; k < j; k++)
 		{
 			if (s->pairs[items[k].i].y != 0.0)

@@ -132,8 +132,9 @@ COMMENT ON FUNCTION cq.rank_n(cq.rank_sample) IS
 
 -- The one pass behind cq.rank_events (src/rank_events.c): checks every argument,
 -- builds its query from the checked, quoted table and column names, and walks it
--- once, ordered by user and time.  It returns the raw per-event figures with the
--- end of observation used; cq.rank_events derives the statistics in SQL.
+-- once, ordered by user and time.  It returns the raw figures of every event name
+-- and threshold with the population's and the end of observation used;
+-- cq.rank_events derives the statistics in SQL.
 CREATE FUNCTION cq_internal.rank_events_scan(
     events regclass,
     horizon interval,
@@ -146,23 +147,35 @@ CREATE FUNCTION cq_internal.rank_events_scan(
     exclude_events text[],
     min_weekly_volume float8,
     observed_until timestamptz,
-    alpha float8)
+    alpha float8,
+    entry_events text[],
+    within interval,
+    thresholds integer[],
+    event_id_column name)
 RETURNS TABLE (
     event_name text,
+    threshold integer,
     occurrences bigint,
+    duplicates bigint,
     carries boolean,
-    users_censored bigint,
     signal cq.event_signal,
+    revenue_before_landmark float8,
     median_lead_time interval,
+    median_event_latency interval,
+    users bigint,
+    users_censored bigint,
+    users_without_entry bigint,
+    rows_skipped bigint,
     first_time timestamptz,
     observed_until timestamptz)
 AS 'MODULE_PATHNAME', 'rank_events_scan_1_1'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cq_internal.rank_events_scan(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8) IS
-'The scan behind cq.rank_events (same arguments): per event name its rows, whether they carry revenue, censored users, the cq.event_signal of window revenue (with: from the first occurrence; without: from the first event), the median lead time to the first revenue, the earliest event time, and the end of observation used. Reads the tables with the caller''s privileges.';
+COMMENT ON FUNCTION cq_internal.rank_events_scan(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8, text[], interval, integer[], name) IS
+'The scan behind cq.rank_events (same arguments): per event name and threshold its rows up to the end of observation, copies left out, whether they carry revenue, the cq.event_signal of outcome revenue (group 1: included users with the event at least threshold times between entry and landmark; group 0: the other included users), their revenue before the landmark, the median lead and latency times, and the population''s figures. Reads the tables with the caller''s privileges.';
 
 -- Ranking of every candidate event of an event table by how well it predicts the
--- revenue that follows it: the statistics over the scan, in plain SQL.
+-- revenue that follows, under a landmark design: the statistics over the scan, in
+-- plain SQL.
 CREATE FUNCTION cq.rank_events(
     events regclass,
     horizon interval,
@@ -175,13 +188,20 @@ CREATE FUNCTION cq.rank_events(
     exclude_events text[] DEFAULT '{}',
     min_weekly_volume float8 DEFAULT 50,
     observed_until timestamptz DEFAULT NULL,
-    alpha float8 DEFAULT 0.05)
+    alpha float8 DEFAULT 0.05,
+    entry_events text[] DEFAULT NULL,
+    within interval DEFAULT '7 days',
+    thresholds integer[] DEFAULT '{1}',
+    event_id_column name DEFAULT NULL)
 RETURNS TABLE (
     rank integer,
     event_name text,
+    threshold integer,
+    recommended boolean,
     users bigint,
     users_with_event bigint,
     users_censored bigint,
+    users_without_entry bigint,
     conversion_rate float8,
     baseline_conversion_rate float8,
     lift float8,
@@ -192,17 +212,22 @@ RETURNS TABLE (
     p_value float8,
     q_value float8,
     revenue_share float8,
+    revenue_before_landmark float8,
     median_lead_time interval,
+    median_event_latency interval,
     weekly_volume float8,
+    duplicate_rate float8,
+    rows_skipped bigint,
     is_revenue_event boolean,
     verdict text,
+    advice text,
     score float8,
     signal cq.event_signal)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 WITH scan AS (
-    -- rows per week over the observed period, at least one week
+    -- rows (copies left out) per week over the observed period, at least one week
     SELECT sc.*,
            coalesce(sc.event_name = rank_events.conversion_event, false) OR sc.carries AS is_rev,
            sc.occurrences / greatest(extract(epoch FROM (sc.observed_until - sc.first_time)) / 604800, 1)
@@ -212,49 +237,83 @@ WITH scan AS (
                                         rank_events.event_column, rank_events.value_column,
                                         rank_events.revenue_events, rank_events.conversion_event,
                                         rank_events.exclude_events, rank_events.min_weekly_volume,
-                                        rank_events.observed_until, rank_events.alpha) sc
+                                        rank_events.observed_until, rank_events.alpha,
+                                        rank_events.entry_events, rank_events.within,
+                                        rank_events.thresholds, rank_events.event_id_column) sc
      WHERE NOT coalesce(sc.event_name = ANY (rank_events.exclude_events), false)
 ), tested AS (
     SELECT sc.*, cq.signal_p_value(sc.signal) AS p, cq.signal_correlation(sc.signal) AS r,
            cq.signal_odds_ratio_ci(sc.signal, 0.95) AS ci
       FROM scan sc
 ), bh AS (
-    -- Benjamini-Hochberg over the events with a p-value (revenue events excluded)
-    SELECT b.event_name,
-           least(1, min(b.p * b.m / b.k) OVER (ORDER BY b.p DESC, b.event_name DESC
+    -- Benjamini-Hochberg over every tested row, each event at each threshold
+    -- (revenue events excluded)
+    SELECT b.event_name, b.threshold,
+           least(1, min(b.p * b.m / b.k) OVER (ORDER BY b.p DESC, b.event_name DESC, b.threshold DESC
                                                ROWS UNBOUNDED PRECEDING)) AS q
-      FROM (SELECT tt.event_name, tt.p,
+      FROM (SELECT tt.event_name, tt.threshold, tt.p,
                    count(*) OVER () AS m,
-                   row_number() OVER (ORDER BY tt.p, tt.event_name) AS k
+                   row_number() OVER (ORDER BY tt.p, tt.event_name, tt.threshold) AS k
               FROM tested tt WHERE tt.p IS NOT NULL AND NOT tt.is_rev) b
 ), judged AS (
     SELECT t.*, bh.q,
            CASE WHEN t.is_rev THEN 'revenue event'
                 WHEN t.p IS NULL THEN 'not enough data'
                 WHEN bh.q > rank_events.alpha OR t.r <= 0 THEN 'no signal'
+                WHEN t.median_event_latency > rank_events.within THEN 'too late'
                 WHEN t.weekly < rank_events.min_weekly_volume THEN 'too rare'
                 ELSE 'ready' END AS verdict,
            CASE WHEN t.is_rev OR t.p IS NULL THEN NULL
-                WHEN bh.q > rank_events.alpha THEN 0
+                WHEN bh.q > rank_events.alpha OR t.r <= 0 THEN 0
                 ELSE t.r * least(1, CASE WHEN rank_events.min_weekly_volume > 0
                                          THEN t.weekly / rank_events.min_weekly_volume ELSE 1 END)
            END AS score
-      FROM tested t LEFT JOIN bh USING (event_name)
+      FROM tested t LEFT JOIN bh USING (event_name, threshold)
+), placed AS (
+    -- recommended first, then ready by score, too rare, too late, no signal,
+    -- not enough data, revenue events
+    SELECT j.*,
+           CASE j.verdict WHEN 'ready' THEN 1 WHEN 'too rare' THEN 2 WHEN 'too late' THEN 3
+                          WHEN 'no signal' THEN 4 WHEN 'not enough data' THEN 5 ELSE 6 END AS tier
+      FROM judged j
+), ranked AS (
+    SELECT pl.*,
+           row_number() OVER (ORDER BY pl.tier, pl.score DESC NULLS LAST, pl.event_name,
+                                       pl.threshold)::integer AS pos
+      FROM placed pl
 )
-SELECT (row_number() OVER (ORDER BY j.score DESC NULLS LAST, j.is_rev, j.event_name))::integer,
-       j.event_name,
-       cq.signal_n(j.signal), cq.signal_n_event(j.signal), j.users_censored,
-       cq.signal_precision(j.signal),
-       CASE WHEN cq.signal_n(j.signal) > cq.signal_n_event(j.signal)
-            THEN (cq.signal_n_converted(j.signal) - round(cq.signal_precision(j.signal)
-                  * cq.signal_n_event(j.signal)))::float8
-                 / (cq.signal_n(j.signal) - cq.signal_n_event(j.signal)) END,
-       cq.signal_lift(j.signal), cq.signal_odds_ratio(j.signal), j.ci[1], j.ci[2],
-       j.r, j.p, j.q, cq.signal_revenue_share(j.signal), j.median_lead_time,
-       j.weekly::float8, j.is_rev, j.verdict, j.score, j.signal
-  FROM judged j
- ORDER BY 1
+SELECT x.pos, x.event_name, x.threshold,
+       x.pos = 1 AND x.verdict = 'ready',
+       cq.signal_n(x.signal), cq.signal_n_event(x.signal), x.users_censored, x.users_without_entry,
+       cq.signal_precision(x.signal),
+       CASE WHEN cq.signal_n(x.signal) > cq.signal_n_event(x.signal)
+            THEN (cq.signal_n_converted(x.signal) - coalesce(round(cq.signal_precision(x.signal)
+                  * cq.signal_n_event(x.signal)), 0))::float8
+                 / (cq.signal_n(x.signal) - cq.signal_n_event(x.signal)) END,
+       cq.signal_lift(x.signal), cq.signal_odds_ratio(x.signal), x.ci[1], x.ci[2],
+       x.r, x.p, x.q, cq.signal_revenue_share(x.signal), x.revenue_before_landmark,
+       x.median_lead_time, x.median_event_latency,
+       x.weekly::float8,
+       CASE WHEN rank_events.event_id_column IS NOT NULL AND x.occurrences + x.duplicates > 0
+            THEN x.duplicates::float8 / (x.occurrences + x.duplicates) END,
+       x.rows_skipped, x.is_rev, x.verdict,
+       CASE WHEN x.pos = 1 AND x.verdict = 'ready'
+                 THEN 'recommended: the strongest predictor of revenue that a platform can learn from'
+            WHEN x.verdict = 'ready' THEN 'predicts revenue, often enough to optimize on'
+            WHEN x.verdict = 'too rare'
+                 THEN format('a good audience signal, not an optimization event: %s a week, below the %s a platform needs to learn',
+                             round(x.weekly::numeric, 1), rank_events.min_weekly_volume)
+            WHEN x.verdict = 'too late'
+                 THEN format('predicts revenue, but usually fires %s after entry, past the %s attribution window: it cannot steer bidding',
+                             x.median_event_latency, rank_events.within)
+            WHEN x.verdict = 'no signal' THEN 'no evidence that it predicts revenue'
+            WHEN x.verdict = 'not enough data'
+                 THEN 'nothing to compare: every user or no user has it, or no user had revenue'
+            ELSE 'the revenue itself' END,
+       x.score, x.signal
+  FROM ranked x
+ ORDER BY x.pos
 $$;
 
-COMMENT ON FUNCTION cq.rank_events(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8) IS
-'Ranks every event name of an event table by how well it predicts the revenue within horizon after a user''s first occurrence of it (users without the event: after their first event). Equal windows: users whose window ends after observed_until (default: the latest time in the data) are left out and counted in users_censored; revenue at or before the event does not count. Revenue: the value column of the event table (rows with a non-zero value; those events are flagged is_revenue_event), or only rows of conversion_event, or a separate revenue_events table with the same user, time and value column names. Per event: conversion rate, lift, odds ratio with 95% Woolf interval, point-biserial correlation, p-value, Benjamini-Hochberg q-value, revenue share, median lead time to the first revenue, weekly volume, verdict (ready, too rare, no signal, not enough data, revenue event) and score = correlation * min(1, weekly_volume / min_weekly_volume) when q <= alpha, 0 otherwise; ordered by score. Reads the tables with the caller''s privileges.';
+COMMENT ON FUNCTION cq.rank_events(regclass, interval, name, name, name, name, regclass, text, text[], float8, timestamptz, float8, text[], interval, integer[], name) IS
+'Ranks every event name of an event table by how well it predicts revenue, under a landmark design: each user''s entry is their first event (or first of entry_events); exposure = the event at least threshold times in [entry, entry + within]; outcome = revenue in (entry + within, entry + within + horizon]; users whose outcome window ends after observed_until (default: the latest finite time in the data) are left out and counted in users_censored, a rule that depends on no event. One row per event and threshold: conversion rate, lift, odds ratio with 95% Woolf interval, point-biserial correlation, p-value, Benjamini-Hochberg q-value over every tested row, revenue share, revenue before the landmark (excluded from the outcome), median lead time to the first revenue and median latency from entry to the event, weekly volume (copies within 48 hours of the same event and id left out when event_id_column is given, with the duplicate rate), verdict (ready, too rare, too late, no signal, not enough data, revenue event), advice, score = correlation * min(1, weekly_volume / min_weekly_volume) when q <= alpha and the correlation is positive (else 0), and recommended: true on at most one row, the best ready event. Rows that cannot be used (infinite times, non-finite revenue) are skipped and counted. Reads the tables with the caller''s privileges.';

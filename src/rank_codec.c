@@ -50,10 +50,11 @@ read_double(const char **p, double *out, CqCodecError *e)
 	return true;
 }
 
+/* No NaN in pairs [from, to) */
 static bool
-check_pairs(const CqRankPair *pairs, int64_t count, CqCodecError *e)
+check_pairs(const CqRankPair *pairs, int64_t from, int64_t to, CqCodecError *e)
 {
-	for (int64_t i = 0; i < count; i++)
+	for (int64_t i = from; i < to; i++)
 		if (isnan(pairs[i].x) || isnan(pairs[i].y))
 			return cq_codec_fail(e, CQ_CODEC_INVALID, false, HINT_VALUE,
 								 "invalid cq.rank_sample value\nPair %lld contains NaN.",
@@ -97,12 +98,12 @@ cq_rank_text_header(const char *str, int64_t *count, size_t *pos, CqCodecError *
 }
 
 bool
-cq_rank_text_pairs(const char *str, size_t pos, int64_t count, CqRankPair *pairs,
-				   CqCodecError *e)
+cq_rank_text_pairs(const char *str, size_t *pos, int64_t count, CqRankPair *pairs,
+				   int64_t from, int64_t to, CqCodecError *e)
 {
-	const char *p = str + pos;
+	const char *p = str + *pos;
 
-	for (int64_t i = 0; i < count; i++)
+	for (int64_t i = from; i < to; i++)
 	{
 		if (i > 0)
 		{
@@ -118,9 +119,10 @@ cq_rank_text_pairs(const char *str, size_t pos, int64_t count, CqRankPair *pairs
 		if (!read_double(&p, &pairs[i].y, e))
 			return false;
 	}
-	if (*p != '\0')
+	*pos = (size_t) (p - str);
+	if (to == count && *p != '\0')
 		return syntax(e, "More pairs than the count, or unexpected characters at the end.");
-	return check_pairs(pairs, count, e);
+	return check_pairs(pairs, from, to, e);
 }
 
 /* A binary count that does not match the bytes present */
@@ -166,13 +168,7 @@ cq_rank_binary_pairs(const uint8_t *data, size_t len, int64_t count, CqRankPair 
 		pairs[i].x = cq_get_f64(data + 9 + (size_t) i * 16);
 		pairs[i].y = cq_get_f64(data + 9 + (size_t) i * 16 + 8);
 	}
-	return check_pairs(pairs, count, e);
-}
-
-size_t
-cq_rank_text_size(int64_t count)
-{
-	return 32 + (size_t) count * (2 * CQ_DOUBLE_TEXT_MAX + 2) + 1;
+	return check_pairs(pairs, 0, count, e);
 }
 
 /* A double: shortest exact form, infinities spelt out */
@@ -191,12 +187,17 @@ put_double(char *p, double v)
 }
 
 size_t
-cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out)
+cq_rank_put_text_header(int64_t count, char *out)
+{
+	return (size_t) sprintf(out, "v%d:%lld:", CQ_RANK_VERSION, (long long) count);
+}
+
+size_t
+cq_rank_put_text_pairs(const CqRankPair *pairs, int64_t from, int64_t to, char *out)
 {
 	char	   *p = out;
 
-	p += sprintf(p, "v%d:%lld:", CQ_RANK_VERSION, (long long) count);
-	for (int64_t i = 0; i < count; i++)
+	for (int64_t i = from; i < to; i++)
 	{
 		if (i > 0)
 			*p++ = ';';
@@ -206,6 +207,20 @@ cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out)
 	}
 	*p = '\0';
 	return (size_t) (p - out);
+}
+
+size_t
+cq_rank_text_size(int64_t count)
+{
+	return CQ_RANK_TEXT_HEADER_MAX + (size_t) count * CQ_RANK_TEXT_PAIR_MAX + 1;
+}
+
+size_t
+cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out)
+{
+	size_t		n = cq_rank_put_text_header(count, out);
+
+	return n + cq_rank_put_text_pairs(pairs, 0, count, out + n);
 }
 
 size_t

@@ -38,13 +38,30 @@ typedef struct CqRankPair
 
 extern bool cq_rank_text_header(const char *str, int64_t *count, size_t *pos,
 								CqCodecError *e);
-extern bool cq_rank_text_pairs(const char *str, size_t pos, int64_t count,
-							   CqRankPair *pairs, CqCodecError *e);
+/*
+ * Pairs [from, to) of count, read from str + *pos, which advances past them:
+ * a large value is read in pieces (from = the pairs read so far).  The last
+ * piece (to == count) also checks that nothing follows.
+ */
+extern bool cq_rank_text_pairs(const char *str, size_t *pos, int64_t count,
+							   CqRankPair *pairs, int64_t from, int64_t to,
+							   CqCodecError *e);
 extern bool cq_rank_binary_header(const uint8_t *data, size_t len, int64_t *count,
 								  CqCodecError *e);
 extern bool cq_rank_binary_pairs(const uint8_t *data, size_t len, int64_t count,
 								 CqRankPair *pairs, CqCodecError *e);
-/* Encoders; the text size includes the NUL */
+/*
+ * Encoders.  The text form can be written in pieces, as the funnel state's
+ * (funnel_codec.h): the header, then pairs [from, to) in order, each call
+ * NUL-terminating what it wrote and returning its length; at most the _MAX
+ * bytes below per piece, plus the NUL.  cq_rank_to_text writes it all into
+ * cq_rank_text_size() bytes (NUL included).
+ */
+#define CQ_RANK_TEXT_HEADER_MAX		32	/* "v1:<int64>:" */
+#define CQ_RANK_TEXT_PAIR_MAX		(2 * CQ_DOUBLE_TEXT_MAX + 2)	/* ";<x>,<y>" */
+extern size_t cq_rank_put_text_header(int64_t count, char *out);
+extern size_t cq_rank_put_text_pairs(const CqRankPair *pairs, int64_t from, int64_t to,
+									 char *out);
 extern size_t cq_rank_text_size(int64_t count);
 extern size_t cq_rank_to_text(const CqRankPair *pairs, int64_t count, char *out);
 extern size_t cq_rank_binary_size(int64_t count);

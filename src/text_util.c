@@ -19,6 +19,7 @@
 #include "mb/pg_wchar.h"
 #include "text_util.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 /*
  * cq_text_to_utf8
@@ -87,35 +88,58 @@ cq_utf8_to_text(const char *s, int len)
 
 /*
  * cq_text_buf_init
- *		Lend a normalizer core buffers big enough for len bytes of UTF-8 at s
- *		(cq_lower_outcap / cq_lower_workcap), in CurrentMemoryContext.
+ *		Lend a normalizer core its first output buffer for len bytes of UTF-8
+ *		at s (cq_lower_outcap), in CurrentMemoryContext.
  */
 void
 cq_text_buf_init(CqTextBuf *buf, const char *s, int len)
 {
-	buf->outcap = cq_lower_outcap(s, len);
+	/* a first guess past palloc's limit is cut to it: a larger need is an error then */
+	buf->outcap = Min(cq_lower_outcap(s, len), MaxAllocSize);
 	buf->out = palloc(buf->outcap);
-	buf->workcap = cq_lower_workcap(s, len);
-	buf->work = buf->workcap > 0 ? palloc(buf->workcap) : NULL;
+	buf->need = 0;
 	buf->icu_error = 0;
 }
 
 /*
+ * cq_text_buf_grown
+ *		After a core returned status: when it asked for more room
+ *		(CQ_TEXT_NEED_SPACE), give its buffer exactly that and return true, so
+ *		that the caller calls the core again; else false.  A result that
+ *		cannot fit in one value (1 GB) is an error (54000).
+ */
+bool
+cq_text_buf_grown(CqTextStatus status, CqTextBuf *buf)
+{
+	if (status != CQ_TEXT_NEED_SPACE)
+		return false;
+	if (buf->need <= buf->outcap)
+		elog(ERROR, "identifier normalization core asked for %zu bytes with %zu lent",
+			 buf->need, buf->outcap);
+	if (!AllocSizeIsValid(buf->need))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("normalized value would take %zu bytes, more than a value can hold",
+						buf->need),
+				 errdetail("Lowercasing can make text longer, and a text value is limited to 1 GB."),
+				 errhint("Normalize identifiers, not documents: trim the value first.")));
+	pfree(buf->out);
+	buf->out = palloc(buf->need);
+	buf->outcap = buf->need;
+	return true;
+}
+
+/*
  * cq_text_buf_result
- *		Turn a core's status into the SQL outcome: true when buf->out holds
- *		the result, false when the result is NULL, and an error for a value
- *		ICU cannot read or an ICU failure.  Frees the scratch space.
+ *		Turn a core's final status into the SQL outcome: true when buf->out
+ *		holds the result, false when the result is NULL, and an error for a
+ *		value ICU cannot read or an ICU failure.
  */
 bool
 cq_text_buf_result(CqTextStatus status, CqTextBuf *buf)
 {
 	const char *icu = u_errorName((UErrorCode) buf->icu_error);
 
-	if (buf->work != NULL)
-	{
-		pfree(buf->work);
-		buf->work = NULL;
-	}
 	switch (status)
 	{
 		case CQ_TEXT_OK:
@@ -134,11 +158,7 @@ cq_text_buf_result(CqTextStatus status, CqTextBuf *buf)
 					(errcode(ERRCODE_INTERNAL_ERROR),
 					 errmsg("could not lowercase string: %s", icu)));
 			break;
-		case CQ_TEXT_TO_UTF8_FAILED:
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("could not convert string to UTF-8: %s", icu)));
-			break;
+		case CQ_TEXT_NEED_SPACE:
 		case CQ_TEXT_UNSUPPORTED:
 			elog(ERROR, "identifier normalization core called with unsupported arguments");
 			break;

@@ -19,6 +19,7 @@ extern char *cq_text_to_utf8(text *t, int *len);
 extern const char *cq_text_utf8_view(text *t, int *len);
 extern text *cq_utf8_to_text(const char *s, int len);
 extern void cq_text_buf_init(CqTextBuf *buf, const char *s, int len);
+extern bool cq_text_buf_grown(CqTextStatus status, CqTextBuf *buf);
 extern bool cq_text_buf_result(CqTextStatus status, CqTextBuf *buf);
 
 #endif							/* CQ_TEXT_UTIL_H */

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include <unicode/ucasemap.h>
 #include <unicode/ustring.h>
 
 /*
@@ -140,33 +141,34 @@ cq_utf8_is_ascii(const char *s, int len)
 
 /*
  * cq_lower_outcap
- *		Bytes of output buffer that cq_utf8_lower (and every normalizer built
- *		on it) may need for these len bytes, NUL included.
- *
- * ASCII lowercases byte for byte.  Otherwise full case mapping yields at most
- * three UTF-16 code units per input code unit (and there are at most len of
- * those), each written as at most three UTF-8 bytes.
+ *		Bytes of output buffer to lend cq_utf8_lower (and every normalizer
+ *		built on it) first for these len bytes, NUL included: exact for ASCII,
+ *		which lowercases byte for byte; otherwise room for the usual growth
+ *		of full case mapping (a two-byte capital with a three-byte lowercase
+ *		form), and CQ_TEXT_NEED_SPACE says when more is needed.  Nothing is
+ *		sized for a worst case, so the buffer stays in proportion to the
+ *		value however long it is.
  */
 size_t
 cq_lower_outcap(const char *s, int len)
 {
 	if (cq_utf8_is_ascii(s, len))
 		return (size_t) len + 1;
-	return 9 * (size_t) len + 1;
+	return (size_t) len + (size_t) len / 2 + 4;
 }
 
 /*
- * cq_lower_workcap
- *		Bytes of UTF-16 scratch space cq_utf8_lower needs for these len bytes:
- *		none for ASCII, else the input (len + 1 units) and its lowercase form
- *		(3 * len + 1 units).
+ * The case mapper of the root locale, opened on first use and kept for the
+ * life of the process (a backend, or a fuzz harness).
  */
-size_t
-cq_lower_workcap(const char *s, int len)
+static UCaseMap *
+root_case_map(UErrorCode *status)
 {
-	if (cq_utf8_is_ascii(s, len))
-		return 0;
-	return sizeof(UChar) * (4 * (size_t) len + 2);
+	static UCaseMap *csm = NULL;
+
+	if (csm == NULL)
+		csm = ucasemap_open("", 0, status);
+	return csm;
 }
 
 /*
@@ -175,64 +177,67 @@ cq_lower_workcap(const char *s, int len)
  *		*outlen).
  *
  * ASCII input (the common case) is lowered byte by byte.  Anything else goes
- * through ICU's u_strToLower with the root locale: Unicode's default full case
- * mapping, independent of the database's locale settings, which is what keeps
- * the SQL functions IMMUTABLE.  Input ICU cannot read as UTF-8 gives
- * CQ_TEXT_BAD_UTF8; other ICU failures their own status, with ICU's error
- * code in buf->icu_error.  Buffers smaller than cq_lower_outcap() /
- * cq_lower_workcap() make ICU report an overflow, never a write past them.
+ * through ICU's UTF-8 case mapping with the root locale: Unicode's default
+ * full case mapping, independent of the database's locale settings, which is
+ * what keeps the SQL functions IMMUTABLE.  ICU works on the UTF-8 directly,
+ * with no UTF-16 copy.  Input that is not well-formed UTF-8 gives
+ * CQ_TEXT_BAD_UTF8 (checked first: the case mapper would pass ill-formed
+ * bytes through); a result longer than buf->outcap - 1 gives
+ * CQ_TEXT_NEED_SPACE with the exact size in buf->need (ICU's preflight);
+ * other ICU failures CQ_TEXT_LOWER_FAILED, with ICU's error code in
+ * buf->icu_error.
  */
 CqTextStatus
 cq_utf8_lower(const char *s, int len, CqTextBuf *buf, int *outlen)
 {
-	UChar	   *u16,
-			   *l16;
-	int32_t		u16cap,
-				l16cap,
-				u16len,
-				l16len,
-				reslen;
 	UErrorCode	status = U_ZERO_ERROR;
+	UCaseMap   *csm;
+	int32_t		u16len;
+	int32_t		reslen;
 
 	if (cq_utf8_is_ascii(s, len))
 	{
 		if (buf->outcap < (size_t) len + 1)
-			return CQ_TEXT_UNSUPPORTED;
+		{
+			buf->need = (size_t) len + 1;
+			return CQ_TEXT_NEED_SPACE;
+		}
 		for (int i = 0; i < len; i++)
 			buf->out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + ('a' - 'A') : s[i];
 		buf->out[len] = '\0';
 		*outlen = len;
 		return CQ_TEXT_OK;
 	}
-	if (buf->work == NULL || buf->workcap < cq_lower_workcap(s, len) ||
-		buf->outcap < 2 || buf->outcap > INT32_MAX)
-		return CQ_TEXT_UNSUPPORTED;
 
-	/* UTF-16 never needs more code units than UTF-8 has bytes */
-	u16 = (UChar *) buf->work;
-	u16cap = len + 1;
-	l16 = u16 + u16cap;
-	u_strFromUTF8(u16, u16cap, &u16len, s, len, &status);
-	if (U_FAILURE(status))
+	/* well-formed?  ICU's UTF-16 length preflight checks every sequence */
+	u_strFromUTF8(NULL, 0, &u16len, s, len, &status);
+	if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
 	{
 		buf->icu_error = (int) status;
 		return CQ_TEXT_BAD_UTF8;
 	}
-
-	/* full case mapping can expand a string up to three times */
-	l16cap = 3 * u16len + 1;
-	l16len = u_strToLower(l16, l16cap, u16, u16len, "", &status);
-	if (U_FAILURE(status))
+	status = U_ZERO_ERROR;
+	csm = root_case_map(&status);
+	if (csm == NULL || U_FAILURE(status))
 	{
 		buf->icu_error = (int) status;
 		return CQ_TEXT_LOWER_FAILED;
 	}
 
-	u_strToUTF8(buf->out, (int32_t) buf->outcap, &reslen, l16, l16len, &status);
-	if (U_FAILURE(status) || status == U_STRING_NOT_TERMINATED_WARNING)
+	reslen = ucasemap_utf8ToLower(csm, buf->out,
+								  (int32_t) (buf->outcap > INT32_MAX ? INT32_MAX : buf->outcap),
+								  s, len, &status);
+	if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING ||
+		(U_SUCCESS(status) && (size_t) reslen >= buf->outcap))
 	{
-		buf->icu_error = (int) (U_FAILURE(status) ? status : U_BUFFER_OVERFLOW_ERROR);
-		return CQ_TEXT_TO_UTF8_FAILED;
+		/* reslen is what the whole result needs, without its NUL */
+		buf->need = (size_t) reslen + 1;
+		return CQ_TEXT_NEED_SPACE;
+	}
+	if (U_FAILURE(status))
+	{
+		buf->icu_error = (int) status;
+		return CQ_TEXT_LOWER_FAILED;
 	}
 	*outlen = reslen;
 	return CQ_TEXT_OK;

@@ -26,22 +26,22 @@ typedef enum CqTextStatus
 	CQ_TEXT_NULL,				/* the value is unusable: the SQL result is NULL */
 	CQ_TEXT_BAD_UTF8,			/* ICU could not read the input as UTF-8 */
 	CQ_TEXT_LOWER_FAILED,		/* ICU could not lowercase the string */
-	CQ_TEXT_TO_UTF8_FAILED,		/* ICU could not write the result as UTF-8 */
+	CQ_TEXT_NEED_SPACE,			/* the output buffer is too small: see CqTextBuf */
 	CQ_TEXT_UNSUPPORTED			/* the caller asked for something this core does not do */
 } CqTextStatus;
 
 /*
- * Buffers a caller lends to a normalizer.  Size them with cq_lower_outcap()
- * and cq_lower_workcap() for the input at hand; the normalizer writes a
- * NUL-terminated result to out and uses work as UTF-16 scratch space.  On an
- * ICU failure, icu_error holds ICU's UErrorCode for the message.
+ * The output buffer a caller lends to a normalizer.  Lend cq_lower_outcap()
+ * bytes first; the normalizer writes a NUL-terminated result to out, or
+ * returns CQ_TEXT_NEED_SPACE with the bytes it needs in `need` (the caller
+ * grows out to that size and calls again).  On an ICU failure, icu_error
+ * holds ICU's UErrorCode for the message.
  */
 typedef struct CqTextBuf
 {
 	char	   *out;
 	size_t		outcap;			/* bytes */
-	void	   *work;			/* UTF-16 code units; NULL if ASCII input */
-	size_t		workcap;		/* bytes */
+	size_t		need;			/* CQ_TEXT_NEED_SPACE: bytes out must have */
 	int			icu_error;
 } CqTextBuf;
 
@@ -51,7 +51,6 @@ extern void cq_utf8_trim(const char **s, int *len);
 extern bool cq_utf8_has_space(const char *s, int len);
 extern bool cq_utf8_is_ascii(const char *s, int len);
 extern size_t cq_lower_outcap(const char *s, int len);
-extern size_t cq_lower_workcap(const char *s, int len);
 extern CqTextStatus cq_utf8_lower(const char *s, int len, CqTextBuf *buf, int *outlen);
 
 #endif							/* CQ_UTF8_CORE_H */

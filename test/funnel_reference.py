@@ -3,10 +3,11 @@
 
 Standard library only.  Written from the semantics (ClickHouse's windowFunnel and retention, as
 README "Funnels" states them), not from the C code: it expands rows into the entry list ClickHouse
-sorts, (ts, step, row), and runs ClickHouse's scans on it literally, including the strict_once
-chain lists with their "drop expired chains but keep at least one" rule.  The only choice that is
-ours, not ClickHouse's: rows are numbered in (ts, mask) order, so that strict_once's tie order
-does not depend on input order (ClickHouse uses arrival order).
+sorts, (ts, step, row), and runs ClickHouse's scans on it literally, strict_once keeping every
+candidate chain.  Two choices are ours, not ClickHouse's: rows are numbered in (ts, mask) order, so
+that strict_once's tie order does not depend on input order (ClickHouse uses arrival order); and
+the step times strict_once reports for a stage come from the preferred chain (latest start, or
+with per-step windows latest last step) among those that reached it at the same entry.
 
 A row is (ts, steps): ts an int (microseconds) or None, steps a list of True/False/None.
 """
@@ -142,8 +143,20 @@ def _scan_greedy(ents, n, window, windows, m, exclusions):
     return result()
 
 
+def _better(a, b, windows):
+    """Is chain times a preferred to b for step_times under strict_once?  With one window the
+    latest start wins (the greatest times, compared from step 1), with per-step windows the latest
+    last step (compared from the last step back)."""
+    if windows is not None:
+        return a[::-1] > b[::-1]
+    return a > b
+
+
 def _scan_once(ents, n, window, windows, m, exclusions):
-    # seqs[k] = list of chains (first, last, rows, times) at level k; reached[k] as above
+    # seqs[k] = list of chains (first, last, rows, times) at level k; reached[k] as above.  Every
+    # candidate chain is kept (no pruning: this is the definition the C code's pruned scan must
+    # reproduce).  When an entry reaches a level for the first time, the step times reported for
+    # that level are those of the preferred chain (_better) among the chains that entry created.
     seqs = [[] for _ in range(n + 1)]
     reached = [False] * (n + 1)
     first_times = {}
@@ -176,25 +189,25 @@ def _scan_once(ents, n, window, windows, m, exclusions):
                 continue
             return result()
         elif seqs[k - 1]:
-            prev = seqs[k - 1]
-            i = 0
-            while i < len(prev):
-                first, last, rows_used, times = prev[i]
-                matched = _fits(k, first, last, ts, window, windows)
-                if not matched and len(prev) > 1:
-                    del prev[i]
+            new = []
+            for first, last, rows_used, times in seqs[k - 1]:
+                if not _fits(k, first, last, ts, window, windows):
                     continue
-                if matched and row in rows_used:
-                    matched = False
-                if matched and "strict_increase" in m:
-                    matched = last < ts
-                if matched:
-                    seqs[k].append((first, ts, rows_used + [row], times + [ts]))
-                    reached[k] = True
-                    first_times.setdefault(k, times + [ts])
-                    if k == n:
-                        return result()
-                i += 1
+                if row in rows_used:
+                    continue
+                if "strict_increase" in m and not last < ts:
+                    continue
+                new.append((first, ts, rows_used + [row], times + [ts]))
+            seqs[k].extend(new)
+            if new and not reached[k]:
+                reached[k] = True
+                best = new[0][3]
+                for ch in new[1:]:
+                    if _better(ch[3], best, windows):
+                        best = ch[3]
+                first_times[k] = best
+            if new and k == n:
+                return result()
     return result()
 
 

@@ -10,10 +10,11 @@ stdout, for a table such as
 
 Users sign up uniformly over the observation period (so the latest ones cannot be observed for
 a full horizon).  Every user starts with session_start.  Planted:
-  add_to_cart        30 % of users, a few days after signup; then a purchase within about 2
-                     days with probability 0.5: the event that truly drives revenue
-  vip_call           0.2 % of users; always followed within a day by a large purchase: the
-                     rare perfect predictor (too rare for an ad platform to learn from)
+  add_to_cart        30 % of users, a few days after signup; then, with probability 0.5, a
+                     purchase over the following weeks (10 days later on average): the event
+                     that truly drives revenue
+  vip_call           0.2 % of users; always followed by a large purchase 2 to 20 days later:
+                     the rare perfect predictor (too rare for an ad platform to learn from)
   page_view          85 % of users, several times, first within minutes of signup: frequent,
                      no effect on revenue
   newsletter_signup  40 % of users, within hours of signup: no effect
@@ -52,13 +53,13 @@ def generate(users=20000, weeks=26, names=8, seed=1, start="2024-01-01"):
     cart_t = signup[cart] + rng.exponential(3 * DAY, cart.sum())
     emit(uid[cart], cart_t, "add_to_cart")
     buys = rng.random(cart.sum()) < 0.5
-    emit(uid[cart][buys], cart_t[buys] + rng.exponential(2 * DAY, buys.sum()), "purchase",
+    emit(uid[cart][buys], cart_t[buys] + rng.exponential(10 * DAY, buys.sum()), "purchase",
          np.round(rng.lognormal(4.0, 0.8, buys.sum()), 2))
     # vip_call: rare perfect predictor
     vip = rng.random(users) < 0.002
     vip_t = signup[vip] + rng.exponential(5 * DAY, vip.sum())
     emit(uid[vip], vip_t, "vip_call")
-    emit(uid[vip], vip_t + rng.random(vip.sum()) * DAY, "purchase",
+    emit(uid[vip], vip_t + (2 + 18 * rng.random(vip.sum())) * DAY, "purchase",
          np.round(rng.lognormal(6.0, 0.3, vip.sum()), 2))
     # page_view: frequent, no effect; first one minutes after signup, then more
     pv = rng.random(users) < 0.85

@@ -65,66 +65,59 @@ q -A -t -c "SELECT format('events: %s, event names: %s, users: %s (generated and
                           count(*), count(DISTINCT event_name), count(DISTINCT user_id), $(( $(date +%s) - t0 )))
               FROM big_events"
 
-# The same statistics in plain SQL: the same windows and censoring, core aggregates
-# (corr, avg, count FILTER, percentile_cont), odds ratio with Woolf interval by hand.  Plain
-# SQL has no t distribution, so it stops at the t statistic (no p-values, no q-values).
+# The same statistics in plain SQL: the same landmark design (entry = a user's first event,
+# exposure in [entry, entry + 7 days], outcome in (landmark, landmark + 14 days], users whose
+# outcome window ends after the latest time left out), core aggregates (corr, avg,
+# count FILTER, percentile_cont), odds ratio with Woolf interval by hand.  Plain SQL has no t
+# distribution, so it stops at the t statistic (no p-values, no q-values).
 cat > "${TMPDIR:-/tmp}/cq_bench_plain_$$.sql" <<'SQL'
 WITH ev AS (
     SELECT user_id AS u, event_time AS t, event_name AS name, revenue::float8 AS v
       FROM big_events
-), rev AS (
-    SELECT u, t, v FROM ev WHERE v <> 0
 ), bounds AS (
     SELECT max(t) AS t_end, min(t) AS t_start FROM ev
-), ue AS (
-    SELECT u, name, min(t) AS first_t, count(*) AS occurrences,
-           coalesce(bool_or(v <> 0), false) AS carries
-      FROM ev GROUP BY u, name
+), pop AS (
+    SELECT u, min(t) AS e, min(t) + interval '7 days' AS l,
+           min(t) + interval '7 days' + interval '14 days' AS o
+      FROM ev GROUP BY u
+), incl AS (
+    SELECT p.* FROM pop p CROSS JOIN bounds b WHERE p.o <= b.t_end
+), outc AS (
+    SELECT i.u,
+           coalesce(sum(ev.v) FILTER (WHERE ev.v <> 0 AND ev.t > i.l AND ev.t <= i.o), 0) AS y,
+           min(ev.t) FILTER (WHERE ev.v > 0 AND ev.t > i.l AND ev.t <= i.o) AS first_pos
+      FROM incl i JOIN ev ON ev.u = i.u GROUP BY i.u
+), expo AS (
+    SELECT ev.u, ev.name, min(ev.t) AS first_t
+      FROM incl i JOIN ev ON ev.u = i.u
+     WHERE ev.t >= i.e AND ev.t <= i.l
+     GROUP BY ev.u, ev.name
 ), names AS (
-    SELECT name, sum(occurrences) AS occurrences, bool_or(carries) AS carries
-      FROM ue GROUP BY name
-), usr AS (
-    SELECT u, min(first_t) AS first_seen FROM ue GROUP BY u
-), with_out AS (
-    SELECT ue.u, ue.name, ue.first_t,
-           ue.first_t + interval '14 days' <= (SELECT t_end FROM bounds) AS observed,
-           coalesce(sum(r.v), 0) AS v, min(r.t) AS first_rev
-      FROM ue
-      LEFT JOIN rev r ON r.u = ue.u AND r.t > ue.first_t AND r.t <= ue.first_t + interval '14 days'
-     GROUP BY ue.u, ue.name, ue.first_t
-), base_out AS (
-    SELECT usr.u, usr.first_seen + interval '14 days' <= (SELECT t_end FROM bounds) AS observed,
-           coalesce(sum(r.v), 0) AS v
-      FROM usr
-      LEFT JOIN rev r ON r.u = usr.u AND r.t > usr.first_seen AND r.t <= usr.first_seen + interval '14 days'
-     GROUP BY usr.u, usr.first_seen
+    SELECT name, count(*) AS occurrences, coalesce(bool_or(v <> 0), false) AS carries
+      FROM ev GROUP BY name
 ), cmp AS (
-    SELECT n.name, true AS has, w.v, w.observed, w.first_rev - w.first_t AS lead
-      FROM names n JOIN with_out w USING (name)
-    UNION ALL
-    SELECT n.name, false, b.v, b.observed, NULL
-      FROM names n CROSS JOIN base_out b
-      LEFT JOIN ue ON ue.u = b.u AND ue.name = n.name
-     WHERE ue.u IS NULL
+    SELECT n.name, x.u IS NOT NULL AS has, o.y AS v, o.first_pos - x.first_t AS lead
+      FROM names n CROSS JOIN outc o
+      LEFT JOIN expo x ON x.u = o.u AND x.name = n.name
 ), agg AS (
     SELECT name,
-           count(*) FILTER (WHERE observed) AS users,
-           count(*) FILTER (WHERE observed AND has) AS with_event,
-           count(*) FILTER (WHERE NOT observed) AS censored,
-           count(*) FILTER (WHERE observed AND has AND v > 0) AS a,
-           count(*) FILTER (WHERE observed AND has AND NOT v > 0) AS b,
-           count(*) FILTER (WHERE observed AND NOT has AND v > 0) AS c,
-           count(*) FILTER (WHERE observed AND NOT has AND NOT v > 0) AS d,
-           avg(v) FILTER (WHERE observed AND has) AS mean_with,
-           avg(v) FILTER (WHERE observed) AS mean_all,
-           sum(v) FILTER (WHERE observed AND has) AS sum_with,
-           sum(v) FILTER (WHERE observed) AS sum_all,
-           corr(has::int, v) FILTER (WHERE observed) AS r,
+           count(*) AS users,
+           count(*) FILTER (WHERE has) AS with_event,
+           count(*) FILTER (WHERE has AND v > 0) AS a,
+           count(*) FILTER (WHERE has AND NOT v > 0) AS b,
+           count(*) FILTER (WHERE NOT has AND v > 0) AS c,
+           count(*) FILTER (WHERE NOT has AND NOT v > 0) AS d,
+           avg(v) FILTER (WHERE has) AS mean_with,
+           avg(v) AS mean_all,
+           sum(v) FILTER (WHERE has) AS sum_with,
+           sum(v) AS sum_all,
+           corr(has::int, v) AS r,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY lead)
-               FILTER (WHERE observed AND has AND lead IS NOT NULL) AS median_lead
+               FILTER (WHERE has AND lead IS NOT NULL) AS median_lead
       FROM cmp GROUP BY name
 )
-SELECT agg.name, users, with_event, censored,
+SELECT agg.name, users, with_event,
+       (SELECT count(*) FROM pop) - (SELECT count(*) FROM incl) AS censored,
        a::float8 / nullif(with_event, 0) AS conversion_rate,
        c::float8 / nullif(users - with_event, 0) AS baseline_conversion_rate,
        mean_with / nullif(mean_all, 0) AS lift,

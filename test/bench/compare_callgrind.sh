@@ -72,6 +72,7 @@ FLOOR_ALL="SELECT count(*) FROM ev;"
 declare -A QUERIES=(
 	["window_funnel, boolean steps"]="SELECT count(*) FROM (SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS s FROM ev GROUP BY uid) q WHERE s IS NOT NULL;|g"
 	["window_funnel, event names"]="SELECT count(*) FROM (SELECT uid, cq.window_funnel(interval '1 day', ts, e, 'view', 'cart', 'checkout', 'buy') AS s FROM ev GROUP BY uid) q WHERE s IS NOT NULL;|g"
+	["window_funnel strict_once"]="SELECT count(*) FROM (SELECT uid, cq.window_funnel(interval '1 day', 'strict_once', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS s FROM ev GROUP BY uid) q WHERE s IS NOT NULL;|g"
 	["funnel_events, boolean steps"]="SELECT count(*) FROM (SELECT uid, cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout') AS s FROM ev GROUP BY uid) q WHERE s IS NOT NULL;|g"
 	["event_signal"]="SELECT cq.event_signal(h, v) IS NOT NULL FROM ev;|a"
 	["rank_correlation"]="SELECT cq.rank_correlation(uid, v) IS NOT NULL FROM ev;|a"
@@ -82,7 +83,8 @@ for side in old new; do
 	FLOOR[$side.a]=$(count $side "$FLOOR_ALL")
 done
 printf '%-32s %14s %14s %8s\n' "instructions per row over the floor" "$REV" "this checkout" "ratio"
-for name in "window_funnel, boolean steps" "window_funnel, event names" "funnel_events, boolean steps" \
+for name in "window_funnel, boolean steps" "window_funnel, event names" "window_funnel strict_once" \
+	"funnel_events, boolean steps" \
 	"event_signal" "rank_correlation"; do
 	q=${QUERIES[$name]%|*}
 	f=${QUERIES[$name]##*|}

@@ -77,24 +77,48 @@ fuzz_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Buffers for a normalizer core, sized as the server sizes them */
+/*
+ * The output buffer of a normalizer core.  shrink > 0 lends that many bytes
+ * first instead of what the server lends (cq_lower_outcap), so that the
+ * harnesses drive the CQ_TEXT_NEED_SPACE path too.
+ */
 static inline void
-fuzz_text_buf_init(CqTextBuf *buf, const char *s, int len)
+fuzz_text_buf_init(CqTextBuf *buf, const char *s, int len, size_t shrink)
 {
-	buf->outcap = cq_lower_outcap(s, len);
+	buf->outcap = shrink > 0 ? shrink : cq_lower_outcap(s, len);
 	buf->out = malloc(buf->outcap);
-	buf->workcap = cq_lower_workcap(s, len);
-	buf->work = buf->workcap > 0 ? malloc(buf->workcap) : NULL;
+	buf->need = 0;
 	buf->icu_error = 0;
-	if (buf->out == NULL || (buf->workcap > 0 && buf->work == NULL))
+	if (buf->out == NULL)
 		abort();
+}
+
+/*
+ * As cq_text_buf_grown (text_util.c): after CQ_TEXT_NEED_SPACE, a buffer of
+ * exactly the size asked for, which must be more than was lent.
+ */
+static inline bool
+fuzz_text_buf_grown(CqTextStatus status, CqTextBuf *buf)
+{
+	if (status != CQ_TEXT_NEED_SPACE)
+		return false;
+	if (buf->need <= buf->outcap)
+	{
+		fprintf(stderr, "core asked for %zu bytes with %zu lent\n", buf->need, buf->outcap);
+		abort();
+	}
+	free(buf->out);
+	buf->outcap = buf->need;
+	buf->out = malloc(buf->outcap);
+	if (buf->out == NULL)
+		abort();
+	return true;
 }
 
 static inline void
 fuzz_text_buf_free(CqTextBuf *buf)
 {
 	free(buf->out);
-	free(buf->work);
 }
 
 /* A copy of len bytes in a heap block of exactly that size */

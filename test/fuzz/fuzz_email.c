@@ -20,16 +20,18 @@
 #include "fuzz_common.h"
 #include "identity_core.h"
 
-/* Normalize into a fresh, exactly sized buffer; the caller frees *out */
+/* Normalize into a fresh buffer, grown as the core asks; the caller frees *out */
 static CqTextStatus
 normalize(const char *s, int len, CqPlatform platform, char **out, int *outlen)
 {
 	CqTextBuf	buf;
 	CqTextStatus status;
 
-	fuzz_text_buf_init(&buf, s, len);
-	status = cq_email_normalize(s, len, platform, &buf, outlen);
-	free(buf.work);
+	/* one input in four starts with a buffer too small for it */
+	fuzz_text_buf_init(&buf, s, len, len % 4 == 1 ? 1 + len / 8 : 0);
+	do
+		status = cq_email_normalize(s, len, platform, &buf, outlen);
+	while (fuzz_text_buf_grown(status, &buf));
 	*out = buf.out;
 	return status;
 }
@@ -63,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char	   *again;
 		int			againlen;
 
-		FUZZ_CHECK(outlen >= 3 && (size_t) outlen < cq_lower_outcap(s, len), "length %d", outlen);
+		FUZZ_CHECK(outlen >= 3 && outlen <= 3 * len, "length %d", outlen);
 		FUZZ_CHECK(out[outlen] == '\0' && strlen(out) == (size_t) outlen, "not a C string");
 		FUZZ_CHECK(fuzz_utf8_valid(out, outlen), "output is not UTF-8");
 		FUZZ_CHECK(!cq_utf8_has_space(out, outlen), "whitespace in \"%s\"", out);

@@ -27,7 +27,7 @@ static const CqKind kinds[] = {
 	CQ_KIND_STATE, CQ_KIND_ZIP, CQ_KIND_COUNTRY, CQ_KIND_EXTERNAL_ID
 };
 
-/* Normalize into a fresh, exactly sized buffer; the caller frees *out */
+/* Normalize into a fresh buffer, grown as the core asks; the caller frees *out */
 static CqTextStatus
 normalize(const char *s, int len, CqKind kind, CqPlatform platform, char **out,
 		  int *outlen)
@@ -35,9 +35,11 @@ normalize(const char *s, int len, CqKind kind, CqPlatform platform, char **out,
 	CqTextBuf	buf;
 	CqTextStatus status;
 
-	fuzz_text_buf_init(&buf, s, len);
-	status = cq_identifier_normalize(s, len, kind, platform, &buf, outlen);
-	free(buf.work);
+	/* one input in four starts with a buffer too small for it */
+	fuzz_text_buf_init(&buf, s, len, len % 4 == 1 ? 1 + len / 8 : 0);
+	do
+		status = cq_identifier_normalize(s, len, kind, platform, &buf, outlen);
+	while (fuzz_text_buf_grown(status, &buf));
 	*out = buf.out;
 	return status;
 }
@@ -81,7 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char	   *again;
 		int			againlen;
 
-		FUZZ_CHECK(outlen > 0 && (size_t) outlen < cq_lower_outcap(s, len), "length %d", outlen);
+		FUZZ_CHECK(outlen > 0 && outlen <= 3 * len, "length %d", outlen);
 		FUZZ_CHECK(out[outlen] == '\0', "not NUL-terminated");
 		if (fuzz_utf8_valid(s, len))
 			FUZZ_CHECK(fuzz_utf8_valid(out, outlen), "output is not UTF-8");

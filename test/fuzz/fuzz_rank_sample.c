@@ -37,7 +37,11 @@ decode_text(const char *str, int64_t *count, CqRankPair **pairs, CqCodecError *e
 	*pairs = malloc(*count > 0 ? (size_t) *count * sizeof(CqRankPair) : 1);
 	if (*pairs == NULL)
 		abort();
-	return cq_rank_text_pairs(str, pos, *count, *pairs, e);
+	/* in pieces, as the server reads a large sample */
+	for (int64_t i = 0, piece = 1 + (int64_t) (strlen(str) % 3); i == 0 || i < *count; i += piece)
+		if (!cq_rank_text_pairs(str, &pos, *count, *pairs, i, i + piece < *count ? i + piece : *count, e))
+			return false;
+	return true;
 }
 
 static bool
@@ -53,6 +57,35 @@ decode_binary(const uint8_t *data, size_t len, int64_t *count, CqRankPair **pair
 	if (*pairs == NULL)
 		abort();
 	return cq_rank_binary_pairs(data, len, *count, *pairs, e);
+}
+
+/*
+ * The text form written in pieces (as the server writes it: header, then
+ * runs of pairs, each within its announced maximum) equals the whole.
+ */
+static void
+check_text_in_pieces(const CqRankPair *pairs, int64_t count, const char *whole, size_t len)
+{
+	/* the announced size: a double may use all of its maximum while written */
+	char	   *t = malloc(cq_rank_text_size(count));
+	size_t		n;
+	int64_t		piece = 1 + count % 5;
+
+	if (t == NULL)
+		abort();
+	n = cq_rank_put_text_header(count, t);
+	FUZZ_CHECK(n < CQ_RANK_TEXT_HEADER_MAX, "text header of %zu bytes", n);
+	for (int64_t i = 0; i < count; i += piece)
+	{
+		int64_t		to = i + piece < count ? i + piece : count;
+		size_t		m = cq_rank_put_text_pairs(pairs, i, to, t + n);
+
+		FUZZ_CHECK(m < (size_t) (to - i) * CQ_RANK_TEXT_PAIR_MAX,
+				   "%zu bytes for %lld pairs", m, (long long) (to - i));
+		n += m;
+	}
+	FUZZ_CHECK(n == len && memcmp(t, whole, len + 1) == 0, "text in pieces differs: %.200s", t);
+	free(t);
 }
 
 static void
@@ -75,6 +108,7 @@ check_round_trips(const CqRankPair *pairs, int64_t count)
 
 	len = cq_rank_to_text(pairs, count, t1);
 	FUZZ_CHECK(len < tsize && strlen(t1) == len, "text length %zu of %zu", len, tsize);
+	check_text_in_pieces(pairs, count, t1, len);
 	FUZZ_CHECK(decode_text(t1, &n, &v, &e), "out() not accepted by in(): %.200s (code %d: %s)",
 			   t1, (int) e.code, e.detail);
 	FUZZ_CHECK(n == count && (count == 0 || memcmp(v, pairs, (size_t) count * sizeof(*v)) == 0),

@@ -135,8 +135,11 @@ for my $mode ('', "'strict_order', ", "'strict_once', ")
 			"cq.window_funnel(interval '2 days', $mode$ts, event_name, VARIADIC ARRAY['view', 'cart'])");
 	}
 }
-check_pushed('funnel_events(boolean[])', "cq.funnel_events(ts, ARRAY[$steps])");
-check_pushed('funnel_events(event names)', "cq.funnel_events(ts, $names)");
+for my $ts ('ts', 'ts::timestamp')
+{
+	check_pushed("funnel_events(boolean[]), $ts", "cq.funnel_events($ts, ARRAY[$steps])");
+	check_pushed("funnel_events(event names), $ts", "cq.funnel_events($ts, $names)");
+}
 check_pushed('funnel_rollup', 'cq.funnel_rollup(st)', 'states');
 check_pushed('funnel_report(window)', "cq.funnel_report(st, interval '2 days')", 'states');
 check_pushed('funnel_report(window, mode)', "cq.funnel_report(st, interval '2 days', 'strict_order')", 'states');
