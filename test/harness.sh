@@ -43,7 +43,8 @@ ensure_packages() {
 		libphonenumber-dev libicu-dev libboost-math1.74-dev)
 	if [ "$MODE" = test ]; then
 		# independent references used by the suites under test/; the TAP tests' Perl
-		want+=(python3 python3-scipy python3-sklearn libipc-run-perl clang-14 libclang-rt-14-dev)
+		want+=(python3 python3-scipy python3-sklearn python3-psycopg2 libipc-run-perl clang-14 libclang-rt-14-dev
+			"postgresql-$PG_MAJOR-cron")
 		# Citus's build dependencies (test/build_citus.sh)
 		[ -z "${CITUS_TARBALL:-}" ] || want+=(liblz4-dev libzstd-dev libkrb5-dev libssl-dev)
 	elif [ "$MODE" = fuzz ]; then

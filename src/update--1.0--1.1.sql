@@ -1,4 +1,5 @@
-/* conversion_quality--1.0--1.1.sql: ALTER EXTENSION conversion_quality UPDATE TO '1.1' */
+/* src/update--1.0--1.1.sql: the steps of ALTER EXTENSION conversion_quality UPDATE TO '1.1'; the
+   Makefile appends src/report.sql (objects new in 1.1) to make conversion_quality--1.0--1.1.sql */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION conversion_quality UPDATE TO '1.1'" to load this file. \quit
