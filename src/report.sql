@@ -686,9 +686,12 @@ COMMENT ON FUNCTION cq.refresh(text, boolean) IS
 'Recomputes the reports (cq.event_quality, cq.funnel_report, cq.tracking_health) of one registered source, or of every source the caller may refresh, in the current transaction: readers see the old or the new reports, never a mix, and a failure leaves the old ones. A second refresh of the same source waits for the first (or fails at once with nowait). NOTICEs report progress. One row per source refreshed.';
 
 -- ---------------------------------------------------------------------------
--- Views for BI tools: plain columns, rows of the sources the reader may read
+-- Views for BI tools: plain columns, rows of the sources the reader may read.
+-- security_invoker (PostgreSQL 15+) makes the reader's own privileges and the
+-- policies above apply through the views; the Makefile drops the option for
+-- 13 and 14, where the WHERE clauses do the same filtering.
 -- ---------------------------------------------------------------------------
-CREATE VIEW cq.event_quality AS
+CREATE VIEW cq.event_quality WITH (security_invoker = true) AS
 SELECT source, event_name, rows, users, deduplicated_events, duplicate_rate, missing_id_rate,
        weekly_volume, users_with_event, conversion_rate, baseline_conversion_rate, lift,
        odds_ratio, correlation, p_value, q_value, revenue_share, median_event_latency_hours,
@@ -696,29 +699,17 @@ SELECT source, event_name, rows, users, deduplicated_events, duplicate_rate, mis
   FROM cq_internal.event_quality_data
  WHERE cq_internal.may_read_source(source);
 
-CREATE VIEW cq.funnel_report AS
+CREATE VIEW cq.funnel_report WITH (security_invoker = true) AS
 SELECT funnel, source, step, step_name, users, conversion_from_previous, conversion_from_first,
        median_seconds_from_previous, p90_seconds_from_previous, refreshed_at
   FROM cq_internal.funnel_report_data
  WHERE cq_internal.may_read_source(source);
 
-CREATE VIEW cq.tracking_health AS
+CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
 SELECT source, day, rows, users, duplicates, duplicate_rate, blank_ids, blank_id_rate,
        future_rows, late_rows, channels, refreshed_at
   FROM cq_internal.tracking_health_data
  WHERE cq_internal.may_read_source(source);
-
--- PostgreSQL 15+ checks the reader's own privileges through the views as well
--- (the WHERE clauses above do the same on 13 and 14).
-DO $$
-BEGIN
-    IF current_setting('server_version_num')::int >= 150000 THEN
-        EXECUTE 'ALTER VIEW cq.event_quality SET (security_invoker = true)';
-        EXECUTE 'ALTER VIEW cq.funnel_report SET (security_invoker = true)';
-        EXECUTE 'ALTER VIEW cq.tracking_health SET (security_invoker = true)';
-    END IF;
-END
-$$;
 
 GRANT SELECT ON cq.event_quality, cq.funnel_report, cq.tracking_health TO PUBLIC;
 

@@ -1,4 +1,161 @@
--- HEADER PLACEHOLDER
+-- gen_warehouse.sql - a seeded, deterministic advertiser data warehouse for `make demo`.
+--
+-- WHAT IT CREATES
+--   Schema shop with three event tables of identical columns, one per business line:
+--     shop.web_events   e-commerce          user_id 1 .. 25,000 x scale
+--     shop.app_events   subscription app    user_id 1,000,001 .. 1,000,000 + 10,000 x scale
+--     shop.lead_events  B2B lead generation user_id 2,000,001 .. 2,000,000 + 8,000 x scale
+--   Nothing else is left behind (the working tables are temporary and dropped); nothing is
+--   dropped beforehand, so run it in an empty database.  The three tables are filled in one
+--   transaction, in order of received_at, and analyzed.
+--
+-- HOW TO RUN (from the project root)
+--   psql -X -v ON_ERROR_STOP=1 -v seed=0.5 -v scale=1 -f test/data/gen_warehouse.sql
+--   Variables (psql -v):
+--     seed   argument of setseed(), between -1 and 1; default 0.5.
+--     scale  multiplies the user counts (rounded to whole users); default 1.
+--   The same seed and scale give the same rows on any PostgreSQL 15 server: the script sets
+--   max_parallel_workers_per_gather = 0, work_mem = 64MB and TimeZone = UTC (all reset at the
+--   end), calls setseed(:seed), and draws every random() in a fixed row order.  It is plain
+--   SQL (no extension, no plpgsql).  Output: one line,
+--     gen_warehouse: seed S scale K - shop.web_events N rows, shop.app_events N rows, ...
+--   At seed 0.5, scale 1: web 331,892 rows, app 140,049, lead 23,531 (495,472 in all), in
+--   about 5 s on a busy 2-core VM.
+--
+-- COLUMNS (the same in all three tables)
+--   event_id     text         the sender's event id, '<w|a|l>-<user_id>-<k>' (k: a counter,
+--                             unique within the run), one per logical event and shared by its
+--                             pixel and server copies; NULL or '' on some pixel rows and
+--                             'evt-0000' on the buggy web clients' page views (see DEFECTS)
+--   user_id      bigint
+--   event_time   timestamptz  when the event happened, as stamped by the sender
+--   received_at  timestamptz  when the warehouse received the row
+--   event_name   text
+--   value        numeric      revenue on purchase, subscribe and won_deal rows; minus the
+--                             refunded purchase's value on refund rows; 0 on every other row
+--   channel      text         'pixel' or 'server': which copy of the event the row is
+--   campaign, ad_set, creative, landing_page   text, filled on ad_click rows only, else NULL
+--
+-- TIME AND CLICKS (all three tables)
+--   Entry = the user's first ad_click, uniform over [2025-01-01 00:00, 2025-03-17 00:00) UTC.
+--   "Day d" below means entry + d days.  The analysis this data is made for uses a landmark
+--   design: exposure = the event occurs in the first week, (entry, entry + 7 d]; outcome =
+--   the user's revenue in (entry + 7 d, entry + 37 d].  Events run to about day 45 (refunds
+--   and app renewals to day 67, late arrivals are received up to 40 days after that).
+--   15 % of users click a second time, 1 hour to 40 days after entry: half of them on the
+--   entry click's creative, the others on a fresh draw.  A click picks one row of the line's
+--   ad dimensions, all rows equally likely except quiz_giveaway (lead gen, below):
+--     web   campaigns spring_sale, brand_search, retargeting_q1, new_arrivals; 2-3 ad sets
+--           each (e.g. 'spring_sale/lookalike_1pct'), 2-3 creatives each (e.g. 'video_15s_a',
+--           'carousel_b'); 20 rows; landing pages such as '/lp/spring', '/lp/brand'.
+--     app   install_ios, install_android, reengage_q1; 12 rows; '/lp/app-ios', ...
+--     lead  demo_requests, webinar_q1, lead_magnet_q1; 11 rows; '/lp/demo', '/lp/quiz', ...
+--   The ad dimensions have no effect on anything except quiz_giveaway.
+--
+-- WEB (e-commerce), 25,000 users at scale 1.  Planted truths:
+--   add_to_cart in the first week (THE DRIVER): 35 % of users, at day 0.02 .. 6.92, each with
+--     a view_item 2 .. 20 min before it.  These users become buyers with probability 25 %,
+--     the others with 5 % (5x).
+--   Buyers make 1, 2 or 3 purchases (60 / 30 / 10 %), each at an independent uniform time in
+--     days 7.05 .. 44.95, value uniform 20.00 .. 300.00.  Each purchase session has a
+--     view_item 16 .. 46 min, an add_to_cart 8 .. 15 min and a begin_checkout 1 .. 7 min
+--     before the purchase (so begin_checkout is strongly linked to revenue, but after day 7).
+--   Early purchases: 5 % of the first-week add_to_cart users also buy in that session, 10 .. 30
+--     min after the add_to_cart (begin_checkout 1 .. 7 min before) - the only revenue in the
+--     first week.
+--   view_item in the first week: all first-week add_to_cart users plus 53.85 % of the others
+--     (one view_item at day 0.01 .. 6.96), 70 % of users in all.  No effect of its own: users
+--     with a first-week view_item but no first-week add_to_cart buy at the base 5 %.
+--   newsletter_signup: 20 % of users, day 0.01 .. 6.96, drawn independently - no effect.
+--   page_view: 1 .. 11 per user (uniform, mean 6) at uniform times over days 0 .. 45, drawn
+--     independently - no effect.
+--   wishlist_add: 0.4 % of users, day 0.01 .. 6.96; every one of them buys (whatever their
+--     add_to_cart), 2 or 3 purchases (50 / 50) in days 7.05 .. 36.95, 200.00 .. 300.00 each:
+--     rare but perfect.
+--   Abandoned sessions: 20 % of users, at a uniform time in days 7.05 .. 44.95: view_item,
+--     add_to_cart 2 .. 12 min later and, for 30 % of them, begin_checkout 13 .. 23 min after
+--     the view_item; no purchase.
+--   refund: 5 % of purchases, 3 .. 20 days after the purchase, value = minus its value.
+--   Measured at seed 0.5, scale 1 (users; an event counts as exposure if any of its rows has
+--   event_time in the first week; "buys" = any purchase row in (day 7, day 37]):
+--     first-week add_to_cart 34.7 % of users: 21.7 % buy vs 4.6 % without (4.8x; over
+--       days 7 .. 45: 25.2 % vs 5.3 %);
+--     first-week view_item 69.4 %; with view_item but no add_to_cart 4.4 % buy, with
+--       neither 4.7 %;
+--     newsletter_signup 19.6 %: 10.7 % buy vs 10.4 %; first-week page_view 57.8 %: 10.6 % vs
+--       10.4 %;
+--     wishlist_add 91 users (0.36 %), 100 % buy;
+--     91.3 % of server purchase revenue falls after day 7; refunds = 4.6 % of purchases.
+--
+-- APP, 10,000 users at scale 1.  Planted truth: tutorial_complete -> 5x the chance to
+-- subscribe after day 7.
+--   app_install: 90 % of users, 2 min .. 6 h after the click (log-uniform); the other 10 %
+--     have no further events (but may click again).
+--   tutorial_complete: 40 % of users (all installers; 44.4 % of installers), 0.02 .. 3 days
+--     after the install, so always in the first week.
+--   push_opt_in: 50 % of users (55.6 % of installers), 0 .. 2 days after the install, drawn
+--     independently - no effect.
+--   app_open: 1 .. 15 per installer (uniform, mean 8) at uniform times over days 0.01 .. 45,
+--     independent noise.
+--   subscribe: an installer subscribes once, at a uniform time in days 7.05 .. 36.95, with
+--     probability 30 % after tutorial_complete and 7.2 % without, i.e. 6 % of all users
+--     without tutorial (non-installers never subscribe): 5x.  value 9.99 (70 %) or 59.99
+--     (30 %).  60 % of the 9.99 subscribers renew once: another subscribe row of 9.99 exactly
+--     30 days later (days 37.05 .. 66.95).
+--   Measured at seed 0.5, scale 1: installed 90.1 %, tutorial 40.2 %, push_opt_in 49.6 %;
+--     subscribe in (day 7, day 37]: 29.2 % with tutorial vs 6.4 % without (4.6x); 17.7 %
+--     with push_opt_in vs 16.7 % of installers without.
+--
+-- LEAD GEN (B2B), 8,000 users at scale 1.  Planted truths: quiz_giveaway buys many
+-- low-quality leads; booked_call is the best first-week predictor of won_deal revenue.
+--   quiz_giveaway: creative of two rows (ad sets 'lead_magnet_q1/broad' and
+--     'lead_magnet_q1/lookalike_1pct', landing page '/lp/quiz') drawn by 20 % of entry clicks;
+--     a user counts as quiz if the entry click's creative is quiz_giveaway.
+--   form_start: 60 % of users, 7 min .. 1 day after entry.
+--   lead_submitted: 70 % of starters (quiz: 85 %), 5 min .. 1 day after form_start.
+--   qualified_lead: 35 % of submitters (quiz: 8 %), 0.5 + 7.5 u^2 days after submission
+--     (u uniform; skewed early), i.e. about day 0.7 .. 10.
+--   booked_call: 60 % of qualified leads, 1 + 13 u^2 days after qualification, i.e. about
+--     day 2 .. 23; about 37 % of booked calls fall in the first week, most later.
+--   won_deal: 40 % of booked calls (quiz: 10 %), at max(booked_call + 2 days, day 15 .. 40
+--     uniform), value 1,000 .. 20,000 (whole units).  So a won deal for 0.6 x 0.7 x 0.35 x
+--     0.6 x 0.4 = 3.5 % of other users and 0.6 x 0.85 x 0.08 x 0.6 x 0.1 = 0.24 % of quiz users
+--     (almost never); P(won | booked_call) = 40 % > P(won | qualified_lead) = 24 %.
+--   Measured at seed 0.5, scale 1: quiz users 1,638 (20.5 %); lead_submitted per form_start
+--     83.1 % (quiz) vs 70.2 %; qualified per submitted 7.1 % vs 34.4 %; won 3 quiz users
+--     (0.18 %) vs 218 others (3.4 %).  First-week exposure -> won_deal in (day 7, day 37]:
+--     booked_call 2.8 % of users -> 29.3 %; qualified_lead 10.6 % -> 19.3 %; lead_submitted
+--     44.1 % -> 5.6 %; form_start 60.6 % -> 4.0 %.  37 % of booked calls are in week 1.
+--
+-- DEFECTS (the platforms' duplicate patterns; same rates in all three tables)
+--   Copies.  ad_click: one pixel row, always clean (its own id, event_time = the click,
+--     received 1 .. 60 s later, never blanked, late or mis-stamped).  purchase: a pixel row
+--     and a server row, always.  subscribe, won_deal, refund: a server row only.  Every other
+--     event: pixel and server copies 40 %, pixel only 45 %, server only 15 %.
+--   Pixel row: event_time = the event's time t, received_at = t + 1 .. 60 s.
+--   Server row: the same event_id; event_time = t + 0 .. 5 min (uniform); received_at =
+--     its event_time + 60 .. 900 s, so always later than the pixel copy's received_at.
+--   Retries: 2 % of server events are sent twice: a second server row identical but for
+--     received_at, 1 .. 30 s later.
+--   Blank ids: 6 % of non-click pixel rows have event_id NULL and 2 % have '' (cannot be
+--     deduplicated; the server copy keeps the id).
+--   Reused ids: 1 % of web users run a buggy client: all their page_view events carry the
+--     constant event_id 'evt-0000' (pixel and server copies, retries too; the pixel copy can
+--     still be blanked), so one id stands for different page views days apart (and for
+--     several users).
+--   Late arrivals: 3 % of server events are received 2 .. 6 days after their event_time and
+--     0.3 % 20 .. 40 days after (offline batch); a retry keeps its original's delay.
+--   Future stamps: 0.5 % of non-click pixel rows have event_time = received_at + 1 .. 48 h
+--     (bad device clocks); besides, exactly 5 non-click pixel rows per table have their
+--     event_time moved 6 years ahead, into 2031 (received_at unchanged).  Server rows never
+--     have event_time after received_at.
+--   Measured at seed 0.5, scale 1 (web / app / lead): pixel non-click rows with NULL id
+--     6.06 / 6.14 / 6.02 %, with '' 2.11 / 2.14 / 2.17 %, future-stamped (not 2031) 0.53 /
+--     0.50 / 0.60 %; rows in 2031: 5 / 5 / 5; server rows received 2 .. 6 days late 2.94 /
+--     2.87 / 3.02 %, 20+ days late 0.28 / 0.27 / 0.31 %; server events sent twice 2.05 /
+--     1.99 / 1.96 % (non-revenue); among non-blank ids of non-click, non-revenue events, 38.3
+--     / 38.0 / 38.6 % have both copies (40 % less the copies whose pixel id was blanked);
+--     'evt-0000': 1,561 web rows of 215 users (0.86 %).
 \set gw_quiet :QUIET
 \set QUIET on
 \if :{?seed}
@@ -12,6 +169,7 @@
 
 SET max_parallel_workers_per_gather = 0;
 SET work_mem = '64MB';
+SET TimeZone = 'UTC';
 BEGIN;
 SELECT setseed(:seed) \gset
 
@@ -385,6 +543,7 @@ ANALYZE shop.lead_events;
 SELECT (SELECT count(*) FROM shop.web_events) AS gw_n_web,
        (SELECT count(*) FROM shop.app_events) AS gw_n_app,
        (SELECT count(*) FROM shop.lead_events) AS gw_n_lead \gset
+RESET TimeZone;
 RESET work_mem;
 RESET max_parallel_workers_per_gather;
 \echo 'gen_warehouse: seed' :seed 'scale' :scale '- shop.web_events' :gw_n_web 'rows, shop.app_events' :gw_n_app 'rows, shop.lead_events' :gw_n_lead 'rows'
