@@ -41,14 +41,14 @@ GRANT SELECT ON shop.events TO regress_cq_reader;
 -- 1. Registration, by the owner of the table
 SELECT cq.register_source('shop', 'shop.events', 'user_id', 'ts', 'name', value_column => 'revenue',
                           event_id_column => 'eid', source_column => 'channel',
-                          arrival_column => 'arrived');
+                          received_at_column => 'arrived');
 SELECT name, relation_schema, relation_name, user_column, time_column, event_column, value_column,
-       event_id_column, source_column, arrival_column, entry_events, horizon, within, registered_by
+       event_id_column, source_column, received_at_column, entry_events, horizon, within, registered_by
   FROM cq.event_sources;
 -- re-registering a name updates it
 SELECT cq.register_source('shop', 'shop.events', 'user_id', 'ts', 'name', value_column => 'revenue',
                           event_id_column => 'eid', source_column => 'channel',
-                          arrival_column => 'arrived', entry_events => '{visit}', horizon => '10 days',
+                          received_at_column => 'arrived', entry_events => '{visit}', horizon => '10 days',
                           within => '1 day');
 SELECT name, entry_events, horizon, within, count(*) OVER () AS sources FROM cq.event_sources;
 SELECT cq.define_funnel('checkout', 'shop', '{visit,cart,purchase}', '2 days');
@@ -57,7 +57,7 @@ SELECT cq.define_funnel('checkout', 'shop', '{visit,cart,purchase}', '2 days');
 SELECT cq.register_source('bad', 'shop.events', 'user_id', 'tss', 'name');
 SELECT cq.register_source('bad', 'shop.events', 'user_id', 'name', 'name');
 SELECT cq.register_source('bad', 'shop.events', 'user_id', 'ts', 'name', value_column => 'channel');
-SELECT cq.register_source('bad', 'shop.events', 'user_id', 'ts', 'name', arrival_column => 'revenue');
+SELECT cq.register_source('bad', 'shop.events', 'user_id', 'ts', 'name', received_at_column => 'revenue');
 SELECT cq.register_source('bad', 'shop.events', NULL, 'ts', 'name');
 SELECT cq.register_source(' ', 'shop.events', 'user_id', 'ts', 'name');
 SELECT cq.register_source('bad', 'shop.events', 'user_id', 'ts', 'name', horizon => '0 days');
@@ -80,13 +80,14 @@ SELECT source_name, rows_read, event_quality_rows, funnel_report_rows, tracking_
 SELECT event_name, rows, users, deduplicated_events, round(duplicate_rate::numeric, 4) AS dup,
        round(missing_id_rate::numeric, 4) AS missing_id, is_revenue_event, recommended
   FROM cq.event_quality ORDER BY event_name;
--- Per UTC day.  Jan 1: u1 visit, cart and copy, u2 visit: 4 rows, 2 users, 1 copy, 1 blank
--- id, pixel and server.  Jan 2: u2 cart (blank id), u3 visit (stamped 14 h after it arrived:
--- future), purchase and copy: 4 rows, 2 users, 1 copy, 1 blank, 1 future.  Jan 3: u1's
--- purchase, 3 days late.
-SELECT day, rows, users, duplicates, round(duplicate_rate::numeric, 4) AS dup, blank_ids,
-       round(blank_id_rate::numeric, 4) AS blank_rate, future_rows, late_rows, channels
-  FROM cq.tracking_health ORDER BY day;
+-- Per UTC day and event.  Jan 1: visits of u1 and u2 (u2's without id), u1's cart and its
+-- server copy (2 rows, 1 event, pixel and server).  Jan 2: u2's cart (blank id), u3's visit
+-- (stamped 14 h after it arrived: future), u3's purchase and its copy.  Jan 3: u1's purchase,
+-- 3 days late (late, not stale: stale is past 7 days).
+SELECT day, event_name, rows, events, users, round(duplicate_rate::numeric, 4) AS dup,
+       round(missing_id_rate::numeric, 4) AS missing_id, future_events, late_events, stale_events,
+       channels
+  FROM cq.tracking_health ORDER BY day, event_name;
 -- Funnel visit -> cart -> purchase within 2 days, copies left out: u1 all three (cart 1 h
 -- after the visit, purchase 46 h after the cart), u2 two (cart 12 h after), u3 one.
 -- Step 2: median of 3600 and 43200 s = 23400, p90 = 3600 + 0.9 * 39600 = 39240.
@@ -149,7 +150,7 @@ SELECT (SELECT count(*) FROM cq.event_sources) AS sources, (SELECT count(*) FROM
 SELECT * FROM cq.refresh('shop');
 SELECT count(*) FROM cq.refresh();          -- no source it may refresh: nothing happens
 SELECT cq.unregister_source('shop');
-INSERT INTO cq_internal.tracking_health_data VALUES ('shop', '2024-02-01', 1, 1, 0, 0, 0, 0, 0, 0, 1, now());
+INSERT INTO cq_internal.tracking_health_data VALUES ('shop', '2024-02-01', 'visit', 1, 1, 1, 0, 0, 0, 0, 0, 1, now());
 RESET ROLE;
 -- A reader of the table sees every report, and may not change them
 SET ROLE regress_cq_reader;
@@ -170,7 +171,11 @@ SET ROLE regress_cq_reader;
 SELECT (SELECT count(*) FROM cq.event_sources) AS sources, (SELECT count(*) FROM cq.event_quality) AS quality;
 RESET ROLE;
 
--- 4. A refresh that fails leaves the previous report
+-- 4. A superuser does not read another role's relation (its functions and casts would run
+-- with superuser rights): it refreshes only superuser-owned sources; the owner refreshes
+SELECT * FROM cq.refresh('shop');
+SET ROLE regress_cq_owner;
+-- a refresh that fails leaves the previous report
 SELECT max(refreshed_at) AS before FROM cq.event_quality \gset
 ALTER TABLE shop.events RENAME COLUMN name TO event;
 SELECT * FROM cq.refresh('shop');
@@ -184,14 +189,81 @@ SELECT * FROM cq.refresh('gone');
 -- refreshing all sources in one call: a dead source is skipped with a warning
 SELECT source_name, event_quality_rows FROM cq.refresh();
 SELECT cq.unregister_source('gone');
+RESET ROLE;
+SELECT count(*) AS superuser_refreshes FROM cq.refresh();   -- skips the owner's source, says why
 
--- 5. Redefining a funnel drops its old report; dropping it and unregistering leave nothing
+-- 5. Forgeries.  A source is bound to its relation's name and owner: a table renamed away and
+-- replaced by another role's table of the same name makes the source dead, its reports
+-- visible to nobody (not even to readers of the new table), and not the new owner's to change.
+CREATE ROLE regress_cq_mallory;
+GRANT CREATE, USAGE ON SCHEMA shop TO regress_cq_mallory;
+SET ROLE regress_cq_mallory;
+-- a source row for a table that does not exist yet, or that it does not own: refused
+INSERT INTO cq.event_sources (name, relation_schema, relation_name, relation_owner, user_column,
+                              time_column, event_column)
+VALUES ('fake', 'shop', 'later', 'regress_cq_mallory', 'u', 't', 'e');
+INSERT INTO cq.event_sources (name, relation_schema, relation_name, relation_owner, user_column,
+                              time_column, event_column)
+VALUES ('fake', 'shop', 'events', 'regress_cq_owner', 'u', 't', 'e');
+-- a report row for a funnel of someone else's source: refused
+INSERT INTO cq_internal.funnel_report_data VALUES ('checkout', 'shop', 9, 'x', 1, 0, 0, 0, 0, now());
+-- a taken name: refused, without saying whose or what it reads
+CREATE TABLE shop.mine (u int, t timestamptz, e text);
+SELECT cq.register_source('shop', 'shop.mine', 'u', 't', 'e');
+SELECT cq.register_source('mine', 'shop.mine', 'u', 't', 'e');
+SELECT cq.define_funnel('checkout', 'mine', '{a,b}', '1 day');
+RESET ROLE;
+SET ROLE regress_cq_owner;
+ALTER TABLE shop.events RENAME TO events_old;
+RESET ROLE;
+SET ROLE regress_cq_mallory;
+CREATE TABLE shop.events (user_id int, ts timestamptz, name text, revenue numeric, eid text,
+                          channel text, arrived timestamptz);
+GRANT SELECT ON shop.events TO regress_cq_reader;
+SELECT (SELECT count(*) FROM cq.event_sources WHERE name = 'shop') AS sources,
+       (SELECT count(*) FROM cq.event_quality) AS quality;
+UPDATE cq.event_sources SET user_column = 'u' WHERE name = 'shop';
+SELECT * FROM cq.refresh('shop');
+RESET ROLE;
+SET ROLE regress_cq_reader;
+SELECT (SELECT count(*) FROM cq.event_sources) AS sources, (SELECT count(*) FROM cq.event_quality) AS quality;
+RESET ROLE;
+SET ROLE regress_cq_owner;
+SELECT * FROM cq.refresh('shop');
+ALTER TABLE shop.events_old RENAME TO events_back;
+RESET ROLE;
+DROP TABLE shop.events;
+ALTER TABLE shop.events_back RENAME TO events;
+SET ROLE regress_cq_owner;
+SELECT source_name, event_quality_rows FROM cq.refresh('shop');     -- alive again
+RESET ROLE;
+
+-- 6. Row-level security on the source: a reader who sees only some of its rows sees no report
+-- (the report counts every row)
+ALTER TABLE shop.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_user_1 ON shop.events FOR SELECT TO regress_cq_reader USING (user_id = 1);
+GRANT SELECT ON shop.events TO regress_cq_reader;
+SET ROLE regress_cq_reader;
+SELECT (SELECT count(*) FROM shop.events) AS visible_rows, (SELECT count(*) FROM cq.event_quality) AS quality;
+RESET ROLE;
+ALTER TABLE shop.events DISABLE ROW LEVEL SECURITY;
+SET ROLE regress_cq_reader;
+SELECT (SELECT count(*) FROM shop.events) AS visible_rows, (SELECT count(*) FROM cq.event_quality) AS quality;
+RESET ROLE;
+
+-- 7. Redefining a funnel drops its old report; dropping it and unregistering leave nothing.
+-- Deleting the source row directly takes its funnels and reports with it (foreign keys).
+SET ROLE regress_cq_owner;
 SELECT cq.define_funnel('checkout', 'shop', '{visit,purchase}', '3 days');
 SELECT count(*) AS funnel_rows_before_refresh FROM cq.funnel_report;
 SELECT source_name, funnel_report_rows FROM cq.refresh('shop');
 SELECT step, step_name, users FROM cq.funnel_report ORDER BY step;
 SELECT cq.drop_funnel('checkout');
-SELECT cq.unregister_source('shop');
+SELECT cq.define_funnel('checkout', 'shop', '{visit,cart}', '1 day');
+SELECT source_name, funnel_report_rows FROM cq.refresh('shop');
+DELETE FROM cq.event_sources WHERE name = 'shop';
+RESET ROLE;
+SELECT cq.unregister_source('mine');
 SELECT (SELECT count(*) FROM cq.event_sources) + (SELECT count(*) FROM cq.funnels)
        + (SELECT count(*) FROM cq_internal.event_quality_data)
        + (SELECT count(*) FROM cq_internal.funnel_report_data)
@@ -201,3 +273,4 @@ DROP SCHEMA shop CASCADE;
 DROP ROLE regress_cq_owner;
 DROP ROLE regress_cq_reader;
 DROP ROLE regress_cq_stranger;
+DROP ROLE regress_cq_mallory;

@@ -3,55 +3,100 @@
 --
 -- Who may do what is decided by row-level security on every table here, so
 -- every function runs with the caller's privileges (no SECURITY DEFINER):
---   * a role sees a source, its funnels and its report rows only when it may
---     read the source relation (SELECT on it and USAGE on its schema);
+--   * a role sees a source, its funnels and its report rows only while it may
+--     read every row of the source relation: SELECT on it, USAGE on its
+--     schema, and no row-level security of the relation (nor a
+--     security_invoker view) that would hide rows from it;
 --   * a role registers, changes, refreshes or unregisters a source, and
 --     defines its funnels, only when it is a member of the role that owns the
---     source relation (superusers are members of every role).
--- Sources are stored by schema and relation name, not as regclass: a regclass
--- column would stop pg_upgrade, and names survive pg_dump and pg_restore.
+--     source relation (superusers are members of every role); a superuser
+--     refreshes only sources owned by a superuser, so that no code of a less
+--     privileged role (a function in a view, a cast) runs with its rights.
+-- A source is bound to its relation by schema, name and owner, not by OID: a
+-- regclass column would stop pg_upgrade, and names survive pg_dump and
+-- pg_restore.  A relation that no longer exists under that name and owner
+-- (dropped, renamed, replaced by another role's) makes the source dead:
+-- nobody reads its reports, and only the role that registered it (or a
+-- superuser) may remove it.  Funnels and report rows belong to their source
+-- by foreign keys (ON DELETE CASCADE).
 
 -- ---------------------------------------------------------------------------
 -- Privileges
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION cq_internal.may_read(relation_schema name, relation_name name)
-RETURNS boolean
+
+-- The relation of a source: schema.name if it exists and is owned by "owner".
+CREATE FUNCTION cq_internal.source_relation(relation_schema name, relation_name name, owner name)
+RETURNS oid
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT coalesce((SELECT pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
-                        AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
-                   FROM pg_catalog.pg_class c
-                   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-                  WHERE n.nspname OPERATOR(pg_catalog.=) $1
-                    AND c.relname OPERATOR(pg_catalog.=) $2), false)
+SELECT c.oid
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
+ WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2
+   AND r.rolname OPERATOR(pg_catalog.=) $3
 $$;
 
-COMMENT ON FUNCTION cq_internal.may_read(name, name) IS
-'True when the current role may read relation schema.name: SELECT on it and USAGE on its schema. False for a relation that does not exist.';
+COMMENT ON FUNCTION cq_internal.source_relation(name, name, name) IS
+'The OID of relation schema.name when it exists and is owned by role "owner"; NULL otherwise (the source is dead).';
 
-CREATE FUNCTION cq_internal.may_manage(relation_schema name, relation_name name,
-                                      registered_by name DEFAULT NULL)
+CREATE FUNCTION cq_internal.may_read(relation_schema name, relation_name name, owner name)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT CASE WHEN c.oid IS NOT NULL THEN pg_catalog.pg_has_role(c.relowner, 'USAGE')
-            ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                          WHERE r.rolname OPERATOR(pg_catalog.=) $3
-                            AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
-                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                             WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper)
-       END
-  FROM (SELECT (SELECT c.oid FROM pg_catalog.pg_class c
-                  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-                 WHERE n.nspname OPERATOR(pg_catalog.=) $1
-                   AND c.relname OPERATOR(pg_catalog.=) $2) AS oid) o
-  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.oid
+SELECT coalesce((
+  SELECT pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
+         AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+         -- row-level security would hide rows from this reader, unless it bypasses it
+         AND (NOT c.relrowsecurity
+              OR (pg_catalog.pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)
+              OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                          WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER
+                            AND (r.rolsuper OR r.rolbypassrls)))
+         -- a security_invoker view reads its tables with the reader's rights
+         AND (c.relkind OPERATOR(pg_catalog.<>) 'v'
+              OR NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.reloptions) o
+                              WHERE pg_catalog.lower(o) OPERATOR(pg_catalog.~)
+                                    '^security_invoker=(true|on|yes|1|t|y)')
+              OR pg_catalog.pg_has_role(c.relowner, 'USAGE'))
+    FROM pg_catalog.pg_class c
+   WHERE c.oid OPERATOR(pg_catalog.=) cq_internal.source_relation($1, $2, $3)), false)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_read(name, name, name) IS
+'True when the current role may read every row of the source relation schema.name owned by "owner": SELECT on it, USAGE on its schema, and no row-level security (or security_invoker view) that would filter its rows for this role. False for a dead source.';
+
+CREATE FUNCTION cq_internal.may_manage(relation_schema name, relation_name name, owner name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce((SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE')
+                   FROM pg_catalog.pg_class c
+                  WHERE c.oid OPERATOR(pg_catalog.=) cq_internal.source_relation($1, $2, $3)), false)
 $$;
 
 COMMENT ON FUNCTION cq_internal.may_manage(name, name, name) IS
-'True when the current role is a member of the role owning relation schema.name (superusers are members of every role); for a relation that no longer exists, when it is a member of registered_by or a superuser (so that a dead source can be removed).';
+'True when the source relation schema.name exists, is owned by "owner", and the current role is a member of that role (superusers are members of every role).';
+
+CREATE FUNCTION cq_internal.may_remove(relation_schema name, relation_name name, owner name,
+                                       registered_by name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT cq_internal.may_manage($1, $2, $3)
+    OR (cq_internal.source_relation($1, $2, $3) IS NULL
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                     WHERE (r.rolname OPERATOR(pg_catalog.=) $4
+                            AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
+                        OR (r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper)))
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_remove(name, name, name, name) IS
+'True when the current role may manage the source (cq_internal.may_manage) or, for a dead source, is a member of the role that registered it or a superuser.';
 
 -- ---------------------------------------------------------------------------
 -- Configuration (dumped by pg_dump: pg_extension_config_dump)
@@ -60,13 +105,14 @@ CREATE TABLE cq.event_sources (
     name text PRIMARY KEY CHECK (btrim(name) <> '' AND length(name) <= 200),
     relation_schema name NOT NULL,
     relation_name name NOT NULL,
+    relation_owner name NOT NULL,
     user_column name NOT NULL,
     time_column name NOT NULL,
     event_column name NOT NULL,
     value_column name,
     event_id_column name,
     source_column name,
-    arrival_column name,
+    received_at_column name,
     entry_events text[],
     horizon interval NOT NULL DEFAULT '30 days' CHECK (horizon > '0'),
     within interval NOT NULL DEFAULT '7 days' CHECK (within >= '0'),
@@ -75,16 +121,17 @@ CREATE TABLE cq.event_sources (
 );
 
 COMMENT ON TABLE cq.event_sources IS
-'Registered event sources (cq.register_source): an event table or view and the meaning of its columns. A role sees the sources whose relation it may read; the owner of the relation changes them.';
+'Registered event sources (cq.register_source): an event table or view, its owner, and the meaning of its columns. A role sees the sources whose relation it may read; the owner of the relation changes them.';
 
 CREATE TABLE cq.funnels (
     name text PRIMARY KEY CHECK (btrim(name) <> '' AND length(name) <= 200),
-    source text NOT NULL,
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
     steps text[] NOT NULL CHECK (cardinality(steps) BETWEEN 1 AND 32 AND array_position(steps, NULL) IS NULL),
     "window" interval NOT NULL CHECK ("window" > '0'),
     mode text NOT NULL DEFAULT '',
     defined_by name NOT NULL DEFAULT current_user,
-    defined_at timestamptz NOT NULL DEFAULT now()
+    defined_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (name, source)
 );
 
 COMMENT ON TABLE cq.funnels IS
@@ -96,7 +143,7 @@ CREATE INDEX funnels_source_idx ON cq.funnels (source);
 -- Report tables, written by cq.refresh, read through the views below
 -- ---------------------------------------------------------------------------
 CREATE TABLE cq_internal.event_quality_data (
-    source text NOT NULL,
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
     event_name text NOT NULL,
     rows bigint NOT NULL,
     users bigint NOT NULL,
@@ -135,23 +182,25 @@ CREATE TABLE cq_internal.funnel_report_data (
     median_seconds_from_previous double precision,
     p90_seconds_from_previous double precision,
     refreshed_at timestamptz NOT NULL,
-    PRIMARY KEY (funnel, step)
+    PRIMARY KEY (funnel, step),
+    FOREIGN KEY (funnel, source) REFERENCES cq.funnels (name, source) ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 CREATE TABLE cq_internal.tracking_health_data (
-    source text NOT NULL,
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
     day date NOT NULL,
+    event_name text NOT NULL,
     rows bigint NOT NULL,
+    events bigint NOT NULL,
     users bigint NOT NULL,
-    duplicates bigint,
     duplicate_rate double precision,
-    blank_ids bigint,
-    blank_id_rate double precision,
-    future_rows bigint NOT NULL,
-    late_rows bigint,
+    missing_id_rate double precision,
+    future_events bigint NOT NULL,
+    late_events bigint,
+    stale_events bigint,
     channels bigint,
     refreshed_at timestamptz NOT NULL,
-    PRIMARY KEY (source, day)
+    PRIMARY KEY (source, day, event_name)
 );
 
 COMMENT ON TABLE cq_internal.event_quality_data IS
@@ -172,35 +221,59 @@ RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT coalesce((SELECT cq_internal.may_read(s.relation_schema, s.relation_name)
+SELECT coalesce((SELECT cq_internal.may_read(s.relation_schema, s.relation_name, s.relation_owner)
                    FROM cq.event_sources s WHERE s.name OPERATOR(pg_catalog.=) $1), false)
 $$;
 
 COMMENT ON FUNCTION cq_internal.may_read_source(text) IS
-'True when the current role may read the relation of registered source "source".';
+'True when the current role may read the relation of registered source "source" (cq_internal.may_read).';
 
 CREATE FUNCTION cq_internal.may_manage_source(source text)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT coalesce((SELECT cq_internal.may_manage(s.relation_schema, s.relation_name, s.registered_by)
+SELECT coalesce((SELECT cq_internal.may_manage(s.relation_schema, s.relation_name, s.relation_owner)
                    FROM cq.event_sources s WHERE s.name OPERATOR(pg_catalog.=) $1), false)
 $$;
 
 COMMENT ON FUNCTION cq_internal.may_manage_source(text) IS
-'True when the current role is a member of the role owning the relation of registered source "source".';
+'True when the current role may manage registered source "source" (cq_internal.may_manage).';
+
+CREATE FUNCTION cq_internal.may_refresh_source(source text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT cq_internal.may_manage_source($1)
+   AND NOT EXISTS (SELECT 1
+                     FROM cq.event_sources s, pg_catalog.pg_roles me, pg_catalog.pg_roles o
+                    WHERE s.name OPERATOR(pg_catalog.=) $1
+                      AND me.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND me.rolsuper
+                      AND o.rolname OPERATOR(pg_catalog.=) s.relation_owner AND NOT o.rolsuper)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_refresh_source(text) IS
+'True when the current role may refresh source "source": it may manage it, and is not a superuser reading a relation of a role that is not one (whose functions and casts would run with superuser rights).';
 
 -- Row-level security: readers of a source see its rows; its owners write them.
 ALTER TABLE cq.event_sources ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readers ON cq.event_sources FOR SELECT
-    USING (cq_internal.may_read(relation_schema, relation_name));
-CREATE POLICY owners ON cq.event_sources FOR ALL
-    USING (cq_internal.may_manage(relation_schema, relation_name, registered_by))
-    WITH CHECK (cq_internal.may_manage(relation_schema, relation_name, registered_by));
+    USING (cq_internal.may_remove(relation_schema, relation_name, relation_owner, registered_by)
+           OR cq_internal.may_read(relation_schema, relation_name, relation_owner));
+CREATE POLICY owners_insert ON cq.event_sources FOR INSERT
+    WITH CHECK (cq_internal.may_manage(relation_schema, relation_name, relation_owner)
+                AND registered_by OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY owners_update ON cq.event_sources FOR UPDATE
+    USING (cq_internal.may_manage(relation_schema, relation_name, relation_owner))
+    WITH CHECK (cq_internal.may_manage(relation_schema, relation_name, relation_owner)
+                AND registered_by OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY owners_delete ON cq.event_sources FOR DELETE
+    USING (cq_internal.may_remove(relation_schema, relation_name, relation_owner, registered_by));
 
 ALTER TABLE cq.funnels ENABLE ROW LEVEL SECURITY;
-CREATE POLICY readers ON cq.funnels FOR SELECT USING (cq_internal.may_read_source(source));
+CREATE POLICY readers ON cq.funnels FOR SELECT
+    USING (cq_internal.may_read_source(source) OR cq_internal.may_manage_source(source));
 CREATE POLICY owners ON cq.funnels FOR ALL
     USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
 
@@ -286,7 +359,7 @@ COMMENT ON FUNCTION cq_internal.check_source_column(regclass, name, text, text, 
 -- Every column of a source: the checks of cq.register_source, again at each refresh.
 CREATE FUNCTION cq_internal.check_source(rel regclass, user_column name, time_column name,
                                         event_column name, value_column name, event_id_column name,
-                                        source_column name, arrival_column name)
+                                        source_column name, received_at_column name)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -298,7 +371,7 @@ BEGIN
     PERFORM cq_internal.check_source_column(rel, value_column, 'value_column', 'number', false);
     PERFORM cq_internal.check_source_column(rel, event_id_column, 'event_id_column', 'any', false);
     PERFORM cq_internal.check_source_column(rel, source_column, 'source_column', 'any', false);
-    PERFORM cq_internal.check_source_column(rel, arrival_column, 'arrival_column', 'time', false);
+    PERFORM cq_internal.check_source_column(rel, received_at_column, 'received_at_column', 'time', false);
 END
 $$;
 
@@ -311,7 +384,7 @@ CREATE FUNCTION cq.register_source(name text, relation regclass, user_column nam
                                    event_id_column name DEFAULT NULL,
                                    source_column name DEFAULT NULL,
                                    entry_events text[] DEFAULT NULL,
-                                   arrival_column name DEFAULT NULL,
+                                   received_at_column name DEFAULT NULL,
                                    horizon interval DEFAULT '30 days',
                                    within interval DEFAULT '7 days')
 RETURNS void
@@ -322,6 +395,7 @@ AS $$
 DECLARE
     nsp name;
     rel name;
+    own name;
 BEGIN
     IF register_source.name IS NULL OR btrim(register_source.name) = '' THEN
         RAISE EXCEPTION 'a source needs a name'
@@ -331,52 +405,65 @@ BEGIN
     IF relation IS NULL THEN
         RAISE EXCEPTION 'relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT n.nspname, c.relname INTO nsp, rel
+    SELECT n.nspname, c.relname, r.rolname INTO nsp, rel, own
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_roles r ON r.oid = c.relowner
      WHERE c.oid = relation AND c.relkind IN ('r', 'p', 'v', 'm', 'f');
     IF NOT FOUND THEN
         RAISE EXCEPTION '% is not a table or view', relation::text
             USING ERRCODE = 'wrong_object_type',
                   DETAIL = 'A source is a table, partitioned table, view, materialized view or foreign table.';
     END IF;
-    IF NOT cq_internal.may_manage(nsp, rel) THEN
+    IF NOT cq_internal.may_manage(nsp, rel, own) THEN
         RAISE EXCEPTION 'must be owner of relation % to register it as a source', relation::text
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Sources are registered by the owner of the relation (or a member of its owning role) or a superuser.';
     END IF;
     PERFORM cq_internal.check_source(relation, user_column, time_column, event_column, value_column,
-                                     event_id_column, source_column, arrival_column);
+                                     event_id_column, source_column, received_at_column);
     IF horizon IS NULL OR horizon <= interval '0' THEN
         RAISE EXCEPTION 'horizon must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF within IS NULL OR within < interval '0' THEN
         RAISE EXCEPTION 'within must be zero or positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    BEGIN
-        INSERT INTO cq.event_sources AS s (name, relation_schema, relation_name, user_column,
-                                           time_column, event_column, value_column,
-                                           event_id_column, source_column, arrival_column,
-                                           entry_events, horizon, within)
-        VALUES (register_source.name, nsp, rel, user_column, time_column, event_column,
-                value_column, event_id_column, source_column, arrival_column, entry_events,
-                horizon, within)
-        ON CONFLICT ON CONSTRAINT event_sources_pkey DO UPDATE
-           SET relation_schema = excluded.relation_schema, relation_name = excluded.relation_name,
-               user_column = excluded.user_column, time_column = excluded.time_column,
-               event_column = excluded.event_column, value_column = excluded.value_column,
-               event_id_column = excluded.event_id_column, source_column = excluded.source_column,
-               arrival_column = excluded.arrival_column, entry_events = excluded.entry_events,
-               horizon = excluded.horizon, within = excluded.within,
-               registered_by = current_user, registered_at = now();
-    EXCEPTION WHEN insufficient_privilege THEN
-        RAISE EXCEPTION 'a source named "%" is already registered by another owner', register_source.name
-            USING ERRCODE = 'duplicate_object', HINT = 'Choose another name.';
-    END;
+    -- Registering a name again replaces its mapping; the reports of the old
+    -- mapping go (they describe another relation or other columns).
+    PERFORM 1 FROM cq.event_sources s WHERE s.name = register_source.name FOR UPDATE;
+    IF FOUND THEN
+        DELETE FROM cq_internal.event_quality_data d WHERE d.source = register_source.name;
+        DELETE FROM cq_internal.tracking_health_data d WHERE d.source = register_source.name;
+        DELETE FROM cq_internal.funnel_report_data d WHERE d.source = register_source.name;
+        UPDATE cq.event_sources s
+           SET relation_schema = nsp, relation_name = rel, relation_owner = own,
+               user_column = register_source.user_column, time_column = register_source.time_column,
+               event_column = register_source.event_column, value_column = register_source.value_column,
+               event_id_column = register_source.event_id_column,
+               source_column = register_source.source_column,
+               received_at_column = register_source.received_at_column,
+               entry_events = register_source.entry_events, horizon = register_source.horizon,
+               within = register_source.within, registered_by = current_user, registered_at = now()
+         WHERE s.name = register_source.name;
+    ELSE
+        BEGIN
+            INSERT INTO cq.event_sources (name, relation_schema, relation_name, relation_owner,
+                                          user_column, time_column, event_column, value_column,
+                                          event_id_column, source_column, received_at_column,
+                                          entry_events, horizon, within)
+            VALUES (register_source.name, nsp, rel, own, user_column, time_column, event_column,
+                    value_column, event_id_column, source_column, received_at_column, entry_events,
+                    horizon, within);
+        EXCEPTION WHEN unique_violation OR insufficient_privilege THEN
+            RAISE EXCEPTION 'a source named "%" already exists', register_source.name
+                USING ERRCODE = 'duplicate_object',
+                      HINT = 'Source names are shared by every role of the database: choose another. If it is yours and its relation was dropped or renamed, remove it first with cq.unregister_source.';
+        END;
+    END IF;
 END
 $$;
 
 COMMENT ON FUNCTION cq.register_source(text, regclass, name, name, name, name, name, name, text[], name, interval, interval) IS
-'Registers (or updates) an event source: relation and the columns holding the user, the event time, the event name, and optionally the revenue value, the event id (for deduplication), the sending channel (pixel, server), the arrival time, the entry (acquisition) events and the landmark windows of cq.rank_events. Every column is checked. Only the owner of the relation (or a member of its role) may register it.';
+'Registers (or updates) an event source: relation and the columns holding the user, the event time, the event name, and optionally the revenue value, the event id (for deduplication), the sending channel (browser/pixel, server), the time the row was received, the entry (acquisition) events and the landmark windows of cq.rank_events. Every column is checked. Only the owner of the relation (or a member of its role) may register it; registering a name again replaces its mapping and drops its reports.';
 
 CREATE FUNCTION cq.unregister_source(name text)
 RETURNS void
@@ -385,24 +472,24 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM cq.event_sources s WHERE s.name = unregister_source.name) THEN
-        RAISE EXCEPTION 'source "%" is not registered', unregister_source.name
-            USING ERRCODE = 'undefined_object', HINT = 'cq.event_sources lists the registered sources.';
-    END IF;
-    IF NOT cq_internal.may_manage_source(unregister_source.name) THEN
-        RAISE EXCEPTION 'must be owner of the relation of source "%" to unregister it', unregister_source.name
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    DELETE FROM cq_internal.event_quality_data d WHERE d.source = unregister_source.name;
-    DELETE FROM cq_internal.funnel_report_data d WHERE d.source = unregister_source.name;
-    DELETE FROM cq_internal.tracking_health_data d WHERE d.source = unregister_source.name;
-    DELETE FROM cq.funnels f WHERE f.source = unregister_source.name;
+    -- the row lock waits for a refresh of the source; funnels and reports go
+    -- with it (foreign keys ON DELETE CASCADE)
     DELETE FROM cq.event_sources s WHERE s.name = unregister_source.name;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM cq.event_sources s WHERE s.name = unregister_source.name) THEN
+        RAISE EXCEPTION 'must be owner of the relation of source "%" to unregister it', unregister_source.name
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A source is removed by the owner of its relation, or, once that relation is gone, by the role that registered it or a superuser.';
+    END IF;
+    RAISE EXCEPTION 'source "%" is not registered', unregister_source.name
+        USING ERRCODE = 'undefined_object', HINT = 'cq.event_sources lists the registered sources.';
 END
 $$;
 
 COMMENT ON FUNCTION cq.unregister_source(text) IS
-'Removes a registered source, its funnels and its report rows (the relation itself is not touched).';
+'Removes a registered source, its funnels and its report rows (the relation itself is not touched). The owner of the relation may remove it; once the relation is gone, the role that registered it or a superuser.';
 
 CREATE FUNCTION cq.define_funnel(name text, source text, steps text[], "window" interval,
                                  mode text DEFAULT '')
@@ -431,11 +518,17 @@ BEGIN
     END IF;
     -- the window and the mode are checked by the funnel aggregate itself
     PERFORM cq.window_funnel("window", coalesce(mode, ''), now(), true);
-    INSERT INTO cq.funnels AS f (name, source, steps, "window", mode)
-    VALUES (define_funnel.name, define_funnel.source, steps, "window", coalesce(mode, ''))
-    ON CONFLICT ON CONSTRAINT funnels_pkey DO UPDATE
-       SET source = excluded.source, steps = excluded.steps, "window" = excluded."window",
-           mode = excluded.mode, defined_by = current_user, defined_at = now();
+    BEGIN
+        INSERT INTO cq.funnels AS f (name, source, steps, "window", mode)
+        VALUES (define_funnel.name, define_funnel.source, steps, "window", coalesce(mode, ''))
+        ON CONFLICT ON CONSTRAINT funnels_pkey DO UPDATE
+           SET source = excluded.source, steps = excluded.steps, "window" = excluded."window",
+               mode = excluded.mode, defined_by = current_user, defined_at = now();
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE EXCEPTION 'a funnel named "%" already exists', define_funnel.name
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Funnel names are shared by every role of the database: choose another.';
+    END;
     DELETE FROM cq_internal.funnel_report_data d WHERE d.funnel = define_funnel.name;
 END
 $$;
@@ -449,20 +542,17 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
-DECLARE
-    src text;
 BEGIN
-    SELECT f.source INTO src FROM cq.funnels f WHERE f.name = drop_funnel.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'funnel "%" is not defined', drop_funnel.name
-            USING ERRCODE = 'undefined_object', HINT = 'cq.funnels lists the defined funnels.';
+    DELETE FROM cq.funnels f WHERE f.name = drop_funnel.name;     -- its report rows cascade
+    IF FOUND THEN
+        RETURN;
     END IF;
-    IF NOT cq_internal.may_manage_source(src) THEN
-        RAISE EXCEPTION 'must be owner of the relation of source "%" to drop its funnels', src
+    IF EXISTS (SELECT 1 FROM cq.funnels f WHERE f.name = drop_funnel.name) THEN
+        RAISE EXCEPTION 'must be owner of the relation of the source of funnel "%" to drop it', drop_funnel.name
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    DELETE FROM cq_internal.funnel_report_data d WHERE d.funnel = drop_funnel.name;
-    DELETE FROM cq.funnels f WHERE f.name = drop_funnel.name;
+    RAISE EXCEPTION 'funnel "%" is not defined', drop_funnel.name
+        USING ERRCODE = 'undefined_object', HINT = 'cq.funnels lists the defined funnels.';
 END
 $$;
 
@@ -473,14 +563,16 @@ COMMENT ON FUNCTION cq.drop_funnel(text) IS
 -- Refresh
 -- ---------------------------------------------------------------------------
 
--- One source: read it once into a temporary table of (user, time, arrival,
--- event, channel, blank id, copy), then write its three reports.  The caller
--- holds the source's row lock.  Returns the rows read and written.
+-- One source: read it once, in one snapshot, into a temporary table of (user,
+-- time, arrival, event, value, id, channel, blank id, copy), then write its
+-- three reports from that table (cq.rank_events included).  The caller holds
+-- the source's row lock.  Returns the rows read and written.
 CREATE FUNCTION cq_internal.refresh_source(s cq.event_sources, OUT rows_read bigint,
                                           OUT quality_rows bigint, OUT funnel_rows bigint,
                                           OUT health_rows bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
 AS $$
 DECLARE
     rel regclass;
@@ -489,39 +581,47 @@ DECLARE
     f cq.funnels;
     n bigint;
 BEGIN
-    rel := to_regclass(format('%I.%I', s.relation_schema, s.relation_name));
+    rel := cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner);
     IF rel IS NULL THEN
         RAISE EXCEPTION 'relation %.% of source "%" does not exist', quote_ident(s.relation_schema),
               quote_ident(s.relation_name), s.name
             USING ERRCODE = 'undefined_table',
+                  DETAIL = format('Or it is no longer owned by %s, who registered it.', quote_ident(s.relation_owner)),
                   HINT = 'Register the source again with cq.register_source, or remove it with cq.unregister_source.';
     END IF;
     PERFORM cq_internal.check_source(rel, s.user_column, s.time_column, s.event_column, s.value_column,
-                                     s.event_id_column, s.source_column, s.arrival_column);
+                                     s.event_id_column, s.source_column, s.received_at_column);
 
     IF to_regclass('pg_temp.cq_refresh_rows') IS NOT NULL THEN
         DROP TABLE pg_temp.cq_refresh_rows;
     END IF;
+    -- copies: the rule of cq.rank_events (cq.dedup_key, cq.dedup_keep within
+    -- 48 hours), rows it skips (time at +-infinity, revenue not finite) kept
+    -- out of the windows
     EXECUTE format(
         'CREATE TEMPORARY TABLE cq_refresh_rows ON COMMIT DROP AS '
-        'SELECT u, t, a, ev, channel, k IS NULL AND has_id AS blank_id, '
-        '       CASE WHEN k IS NULL THEN false '
+        'SELECT u, t, a, ev, v, id, channel, k IS NULL AND %s AS blank_id, '
+        '       CASE WHEN k IS NULL OR NOT ok THEN false '
         '            ELSE NOT cq.dedup_keep(t, ''48 hours''::pg_catalog.interval) '
-        '                 OVER (PARTITION BY k ORDER BY t) END AS copy '
-        '  FROM (SELECT e.%I AS u, e.%I::pg_catalog.timestamptz AS t, %s AS a, '
-        '               e.%I::pg_catalog.text AS ev, %s AS channel, %s AS has_id, %s AS k '
-        '          FROM %s e '
-        '         WHERE e.%I IS NOT NULL AND e.%I IS NOT NULL AND e.%I IS NOT NULL) r',
+        '                 OVER (PARTITION BY k, ok ORDER BY t) END AS copy '
+        '  FROM (SELECT *, pg_catalog.isfinite(t) AND coalesce(CASE WHEN v OPERATOR(pg_catalog.<>) 0 THEN v END '
+        '                  OPERATOR(pg_catalog.<>) ALL (''{NaN,Infinity,-Infinity}''::pg_catalog.float8[]), true) AS ok, '
+        '               cq.dedup_key(ev, id) AS k '
+        '          FROM (SELECT e.%I AS u, e.%I::pg_catalog.timestamptz AS t, %s AS a, '
+        '                       e.%I::pg_catalog.text AS ev, %s AS v, %s AS id, %s AS channel '
+        '                  FROM %s e '
+        '                 WHERE e.%I IS NOT NULL AND e.%I IS NOT NULL AND e.%I IS NOT NULL) r) q',
+        (s.event_id_column IS NOT NULL)::text,
         s.user_column, s.time_column,
-        CASE WHEN s.arrival_column IS NULL THEN 'NULL::pg_catalog.timestamptz'
-             ELSE format('e.%I::pg_catalog.timestamptz', s.arrival_column) END,
+        CASE WHEN s.received_at_column IS NULL THEN 'NULL::pg_catalog.timestamptz'
+             ELSE format('e.%I::pg_catalog.timestamptz', s.received_at_column) END,
         s.event_column,
+        CASE WHEN s.value_column IS NULL THEN 'NULL::pg_catalog.float8'
+             ELSE format('e.%I::pg_catalog.float8', s.value_column) END,
+        CASE WHEN s.event_id_column IS NULL THEN 'NULL::pg_catalog.text'
+             ELSE format('e.%I::pg_catalog.text', s.event_id_column) END,
         CASE WHEN s.source_column IS NULL THEN 'NULL::pg_catalog.text'
              ELSE format('e.%I::pg_catalog.text', s.source_column) END,
-        (s.event_id_column IS NOT NULL)::text,
-        CASE WHEN s.event_id_column IS NULL THEN 'NULL::pg_catalog.uuid'
-             ELSE format('cq.dedup_key(e.%I::pg_catalog.text, e.%I::pg_catalog.text)',
-                         s.event_column, s.event_id_column) END,
         rel, s.user_column, s.time_column, s.event_column);
     GET DIAGNOSTICS rows_read = ROW_COUNT;
     RAISE NOTICE 'cq.refresh: source "%": read % rows (%)', s.name, rows_read, clock_timestamp() - t0;
@@ -529,27 +629,28 @@ BEGIN
     -- The end of observation: the latest arrival when arrivals are known,
     -- else the latest event time, never later than now (a clock in the
     -- future must not make recent users look fully observed).
-    SELECT least(max(CASE WHEN s.arrival_column IS NULL THEN r.t ELSE r.a END)
+    SELECT least(max(CASE WHEN s.received_at_column IS NULL THEN r.t ELSE r.a END)
                      FILTER (WHERE isfinite(r.t)), now())
       INTO until FROM pg_temp.cq_refresh_rows r;
 
-    -- tracking health, per UTC day of the event time
+    -- tracking health, per UTC day of the event time and event name
     DELETE FROM cq_internal.tracking_health_data d WHERE d.source = s.name;
     INSERT INTO cq_internal.tracking_health_data
-    SELECT s.name, (r.t AT TIME ZONE 'UTC')::date, count(*), count(DISTINCT r.u),
-           CASE WHEN s.event_id_column IS NOT NULL THEN count(*) FILTER (WHERE r.copy) END,
+    SELECT s.name, (r.t AT TIME ZONE 'UTC')::date, r.ev, count(*), count(*) FILTER (WHERE NOT r.copy),
+           count(DISTINCT r.u),
            CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.copy::int)::float8 END,
-           CASE WHEN s.event_id_column IS NOT NULL THEN count(*) FILTER (WHERE r.blank_id) END,
            CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.blank_id::int)::float8 END,
            count(*) FILTER (WHERE r.t > coalesce(r.a, now()) + interval '1 hour'),
-           CASE WHEN s.arrival_column IS NOT NULL
+           CASE WHEN s.received_at_column IS NOT NULL
                 THEN count(*) FILTER (WHERE r.a - r.t > interval '24 hours') END,
+           CASE WHEN s.received_at_column IS NOT NULL
+                THEN count(*) FILTER (WHERE r.a - r.t > interval '7 days') END,
            CASE WHEN s.source_column IS NOT NULL THEN count(DISTINCT r.channel) END,
            now()
       FROM pg_temp.cq_refresh_rows r
-     GROUP BY 2;
+     GROUP BY 2, 3;
     GET DIAGNOSTICS health_rows = ROW_COUNT;
-    RAISE NOTICE 'cq.refresh: source "%": tracking health, % days (%)', s.name, health_rows,
+    RAISE NOTICE 'cq.refresh: source "%": tracking health, % days and events (%)', s.name, health_rows,
         clock_timestamp() - t0;
 
     -- event quality: volumes from the rows read, signal from cq.rank_events
@@ -561,11 +662,12 @@ BEGIN
     SELECT * FROM cq.rank_events(NULL::regclass, interval '1 day') WITH NO DATA;
     IF s.value_column IS NOT NULL THEN
         INSERT INTO pg_temp.cq_refresh_rank
-        SELECT * FROM cq.rank_events(rel, s.horizon, user_column => s.user_column,
-                                     time_column => s.time_column, event_column => s.event_column,
-                                     value_column => s.value_column, observed_until => until,
-                                     entry_events => s.entry_events, within => s.within,
-                                     event_id_column => s.event_id_column);
+        SELECT * FROM cq.rank_events('pg_temp.cq_refresh_rows', s.horizon, user_column => 'u',
+                                     time_column => 't', event_column => 'ev', value_column => 'v',
+                                     observed_until => until, entry_events => s.entry_events,
+                                     within => s.within,
+                                     event_id_column => CASE WHEN s.event_id_column IS NOT NULL
+                                                             THEN 'id'::name END);
     END IF;
     INSERT INTO cq_internal.event_quality_data
     SELECT s.name, v.ev, v.n, v.users, v.kept,
@@ -622,6 +724,7 @@ RETURNS TABLE (source_name text, rows_read bigint, event_quality_rows bigint,
                funnel_report_rows bigint, tracking_health_rows bigint, elapsed interval)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -630,26 +733,62 @@ DECLARE
     t0 timestamptz;
     todo text[];
     nm text;
+    why text;
 BEGIN
     IF refresh.source IS NOT NULL THEN
-        IF NOT EXISTS (SELECT 1 FROM cq.event_sources x WHERE x.name = refresh.source) THEN
+        SELECT * INTO s FROM cq.event_sources x WHERE x.name = refresh.source;
+        IF NOT FOUND THEN
             RAISE EXCEPTION 'source "%" is not registered', refresh.source
                 USING ERRCODE = 'undefined_object', HINT = 'cq.event_sources lists the registered sources.';
+        END IF;
+        IF cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner) IS NULL THEN
+            RAISE EXCEPTION 'relation %.% of source "%" does not exist', quote_ident(s.relation_schema),
+                  quote_ident(s.relation_name), s.name
+                USING ERRCODE = 'undefined_table',
+                      DETAIL = format('Or it is no longer owned by %s, who registered it.', quote_ident(s.relation_owner)),
+                      HINT = 'Register the source again with cq.register_source, or remove it with cq.unregister_source.';
         END IF;
         IF NOT cq_internal.may_manage_source(refresh.source) THEN
             RAISE EXCEPTION 'must be owner of the relation of source "%" to refresh it', refresh.source
                 USING ERRCODE = 'insufficient_privilege',
-                      HINT = 'Reports are refreshed by the owner of the source relation (or a member of its role) or a superuser.';
+                      HINT = 'Reports are refreshed by the owner of the source relation (or a member of its role).';
+        END IF;
+        IF NOT cq_internal.may_refresh_source(refresh.source) THEN
+            RAISE EXCEPTION 'a superuser does not refresh source "%": its relation belongs to role %',
+                  refresh.source, quote_ident(s.relation_owner)
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = 'Reading it would run functions and casts of that role with superuser rights.',
+                      HINT = format('Refresh it as %s (SET ROLE is not enough: schedule the job as that role).',
+                                    quote_ident(s.relation_owner));
         END IF;
         todo := ARRAY[refresh.source];
     ELSE
-        -- every source the caller may refresh, in name order (one lock order: no deadlock)
+        -- every source the caller may manage, in name order (one lock order: no deadlock)
         SELECT coalesce(array_agg(x.name ORDER BY x.name), '{}') INTO todo
           FROM cq.event_sources x
-         WHERE cq_internal.may_manage(x.relation_schema, x.relation_name, x.registered_by);
+         WHERE cq_internal.may_remove(x.relation_schema, x.relation_name, x.relation_owner,
+                                      x.registered_by);
     END IF;
     FOREACH nm IN ARRAY todo LOOP
         t0 := clock_timestamp();
+        IF refresh.source IS NULL THEN
+            -- one dead or foreign source must not stop the reports of all the others
+            SELECT * INTO s FROM cq.event_sources x WHERE x.name = nm;
+            CONTINUE WHEN NOT FOUND;
+            why := CASE
+                WHEN cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner) IS NULL
+                THEN format('its relation %s.%s does not exist or is no longer owned by %s',
+                            quote_ident(s.relation_schema), quote_ident(s.relation_name),
+                            quote_ident(s.relation_owner))
+                WHEN NOT cq_internal.may_refresh_source(nm)
+                THEN format('its relation belongs to role %s, whose functions a superuser does not run; refresh it as %s',
+                            quote_ident(s.relation_owner), quote_ident(s.relation_owner))
+                END;
+            IF why IS NOT NULL THEN
+                RAISE WARNING 'source "%" skipped: %', nm, why;
+                CONTINUE;
+            END IF;
+        END IF;
         BEGIN
             IF nowait THEN
                 SELECT * INTO s FROM cq.event_sources x WHERE x.name = nm FOR UPDATE NOWAIT;
@@ -662,14 +801,6 @@ BEGIN
                       HINT = 'Wait for it to finish, or call cq.refresh without nowait to wait.';
         END;
         CONTINUE WHEN NOT FOUND;      -- unregistered meanwhile
-        IF refresh.source IS NULL
-           AND to_regclass(format('%I.%I', s.relation_schema, s.relation_name)) IS NULL THEN
-            -- one dead source must not stop the reports of all the others
-            RAISE WARNING 'source "%" skipped: its relation %.% does not exist', nm,
-                  quote_ident(s.relation_schema), quote_ident(s.relation_name)
-                USING HINT = 'Register it again with cq.register_source, or remove it with cq.unregister_source.';
-            CONTINUE;
-        END IF;
         r := cq_internal.refresh_source(s);
         source_name := nm;
         rows_read := r.rows_read;
@@ -683,7 +814,7 @@ END
 $$;
 
 COMMENT ON FUNCTION cq.refresh(text, boolean) IS
-'Recomputes the reports (cq.event_quality, cq.funnel_report, cq.tracking_health) of one registered source, or of every source the caller may refresh, in the current transaction: readers see the old or the new reports, never a mix, and a failure leaves the old ones. A second refresh of the same source waits for the first (or fails at once with nowait). NOTICEs report progress. One row per source refreshed.';
+'Recomputes the reports (cq.event_quality, cq.funnel_report, cq.tracking_health) of one registered source, or of every source the caller may refresh (a superuser: those whose relation a superuser owns), in the current transaction: readers see the old or the new reports, never a mix, and a failure leaves the old ones. A second refresh of the same source waits for the first (or fails at once with nowait). NOTICEs report progress. One row per source refreshed.';
 
 -- ---------------------------------------------------------------------------
 -- Views for BI tools: plain columns, rows of the sources the reader may read.
@@ -706,8 +837,8 @@ SELECT funnel, source, step, step_name, users, conversion_from_previous, convers
  WHERE cq_internal.may_read_source(source);
 
 CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
-SELECT source, day, rows, users, duplicates, duplicate_rate, blank_ids, blank_id_rate,
-       future_rows, late_rows, channels, refreshed_at
+SELECT source, day, event_name, rows, events, users, duplicate_rate, missing_id_rate,
+       future_events, late_events, stale_events, channels, refreshed_at
   FROM cq_internal.tracking_health_data
  WHERE cq_internal.may_read_source(source);
 
@@ -755,16 +886,17 @@ COMMENT ON COLUMN cq.funnel_report.p90_seconds_from_previous IS '90th percentile
 COMMENT ON COLUMN cq.funnel_report.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
 
 COMMENT ON VIEW cq.tracking_health IS
-'Per registered source and UTC day of the event time: rows, duplicates, blank ids, events stamped in the future and events arriving late, as of the last cq.refresh. Rows of sources the reader may read.';
+'Per registered source, UTC day of the event time and event name: rows, deduplicated events, duplicates, missing ids, events stamped in the future and events arriving late, as of the last cq.refresh. Rows of sources the reader may read.';
 COMMENT ON COLUMN cq.tracking_health.source IS 'Registered source.';
 COMMENT ON COLUMN cq.tracking_health.day IS 'UTC date of the event time.';
-COMMENT ON COLUMN cq.tracking_health.rows IS 'Rows stamped that day.';
-COMMENT ON COLUMN cq.tracking_health.users IS 'Distinct users with a row that day.';
-COMMENT ON COLUMN cq.tracking_health.duplicates IS 'Copies (same event name and id within 48 hours of a kept row). NULL without an event id column.';
-COMMENT ON COLUMN cq.tracking_health.duplicate_rate IS 'duplicates / rows. NULL without an event id column.';
-COMMENT ON COLUMN cq.tracking_health.blank_ids IS 'Rows whose event id is NULL or blank. NULL without an event id column.';
-COMMENT ON COLUMN cq.tracking_health.blank_id_rate IS 'blank_ids / rows. NULL without an event id column.';
-COMMENT ON COLUMN cq.tracking_health.future_rows IS 'Rows stamped more than one hour after their arrival (or after the refresh, without an arrival column): clocks in the future.';
-COMMENT ON COLUMN cq.tracking_health.late_rows IS 'Rows arriving more than 24 hours after their time stamp. NULL without an arrival column.';
-COMMENT ON COLUMN cq.tracking_health.channels IS 'Distinct values of the source column (pixel, server, ...). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.event_name IS 'Event name.';
+COMMENT ON COLUMN cq.tracking_health.rows IS 'Rows of the event stamped that day, copies included.';
+COMMENT ON COLUMN cq.tracking_health.events IS 'Rows that are not copies (same event name and id within 48 hours of a kept row): deduplicated events. Equal to rows without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.users IS 'Distinct users with the event that day.';
+COMMENT ON COLUMN cq.tracking_health.duplicate_rate IS 'Copies / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.missing_id_rate IS 'Rows whose event id is NULL or blank (never deduplicated) / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.future_events IS 'Rows stamped more than one hour after their arrival (or after the refresh, without a received-at column): clocks in the future.';
+COMMENT ON COLUMN cq.tracking_health.late_events IS 'Rows arriving more than 24 hours after their time stamp. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.stale_events IS 'Rows arriving more than 7 days after their time stamp, which the ad platforms reject. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.channels IS 'Distinct values of the source column (browser/pixel, server, ...). NULL without a source column.';
 COMMENT ON COLUMN cq.tracking_health.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';

@@ -67,14 +67,15 @@ def main():
            and all(float(r[1]) > 0.25 for r in rates[1:]), rates)
 
     h = {s: [float(x) for x in rest] for s, *rest in psql(
-        "SELECT source, sum(blank_ids)::float8 / sum(rows), sum(future_rows), sum(late_rows), "
-        "count(*) FILTER (WHERE day >= '2031-01-01'), sum(duplicates)::float8 / sum(rows) "
+        "SELECT source, sum(missing_id_rate * rows) / sum(rows), sum(future_events), "
+        "sum(late_events), count(*) FILTER (WHERE day >= '2031-01-01'), "
+        "1 - sum(events)::float8 / sum(rows), sum(stale_events) "
         "FROM cq.tracking_health WHERE source IN ('web', 'app', 'leads') GROUP BY source")}
     for s in ("web", "app", "leads"):
-        blank, future, late, days2031, dup = h[s]
+        blank, future, late, days2031, dup, stale = h[s]
         expect(f"defects.{s}.blank", 0.02 < blank < 0.06, blank)       # 8 % of pixel rows
         expect(f"defects.{s}.future", future > 5 and days2031 >= 1, (future, days2031))
-        expect(f"defects.{s}.late", late > 0, late)
+        expect(f"defects.{s}.late", late > stale > 0, (late, stale))
         expect(f"defects.{s}.duplicates", 0.10 < dup < 0.35, dup)
     p = psql("SELECT rows, deduplicated_events FROM cq.event_quality "
              "WHERE source = 'web' AND event_name = 'purchase'")[0]

@@ -56,7 +56,7 @@ def setup(cur):
         DROP TABLE planted;
         SELECT cq.register_source('web', 'web', 'user_id', 'event_time', 'event_name',
                                   value_column => 'revenue', event_id_column => 'event_id',
-                                  source_column => 'channel', arrival_column => 'arrived_at');
+                                  source_column => 'channel', received_at_column => 'arrived_at');
         SELECT cq.define_funnel('visit_to_purchase', 'web', '{visit,driver,purchase}', '30 days');
         CREATE TABLE other (u int, t timestamptz, e text);
         INSERT INTO other VALUES (1, '2024-01-01', 'a'), (1, '2024-01-02', 'b');
@@ -219,7 +219,7 @@ def progress(admin):
     admin.notices.clear()
     admin.cursor().execute("SELECT * FROM cq.refresh('web')")
     notes = [n.strip() for n in admin.notices]
-    pat = re.compile(r'NOTICE:  cq\.refresh: source "web": (read \d+ rows|tracking health, \d+ days|'
+    pat = re.compile(r'NOTICE:  cq\.refresh: source "web": (read \d+ rows|tracking health, \d+ days and events|'
                      r'event quality, \d+ event names|funnel "visit_to_purchase", \d+ steps) '
                      r'\(\d\d:\d\d:\d\d(\.\d+)?\)')
     expect("progress.notices", len(notes) == 4 and all(pat.fullmatch(n) for n in notes), notes)

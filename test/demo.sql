@@ -15,15 +15,15 @@ SET client_min_messages = warning;
 SELECT cq.register_source('web', 'shop.web_events', 'user_id', 'event_time', 'event_name',
                           value_column => 'value', event_id_column => 'event_id',
                           source_column => 'channel', entry_events => '{ad_click}',
-                          arrival_column => 'received_at') \gset
+                          received_at_column => 'received_at') \gset
 SELECT cq.register_source('app', 'shop.app_events', 'user_id', 'event_time', 'event_name',
                           value_column => 'value', event_id_column => 'event_id',
                           source_column => 'channel', entry_events => '{ad_click}',
-                          arrival_column => 'received_at') \gset
+                          received_at_column => 'received_at') \gset
 SELECT cq.register_source('leads', 'shop.lead_events', 'user_id', 'event_time', 'event_name',
                           value_column => 'value', event_id_column => 'event_id',
                           source_column => 'channel', entry_events => '{ad_click}',
-                          arrival_column => 'received_at', horizon => '60 days') \gset
+                          received_at_column => 'received_at', horizon => '60 days') \gset
 SELECT cq.register_source('olist', 'olist_leads', 'mql_id', 'event_time', 'event_name',
                           value_column => 'deal', entry_events => '{lead}', within => '1 day',
                           horizon => '90 days') \gset
@@ -42,12 +42,13 @@ SELECT source_name AS source, rows_read, event_quality_rows AS events,
 \echo
 \echo '== 2. Is the tracking clean? (cq.tracking_health, summed over the days) =='
 \echo '   duplicates: pixel + server copies and retries of one event (same name and id within'
-\echo '   48 hours); blank ids can never be deduplicated; future: stamped after it arrived'
-\echo '   (device clocks); late: arrived more than a day after its stamp'
-SELECT source, sum(rows) AS rows, round(100.0 * sum(duplicates) / sum(rows), 1) AS "dup %",
-       round(100.0 * sum(blank_ids) / sum(rows), 1) AS "blank id %",
-       sum(future_rows) AS future, sum(late_rows) AS late,
-       count(*) FILTER (WHERE day > current_date) AS days_in_future
+\echo '   48 hours); rows without id can never be deduplicated; future: stamped over an hour'
+\echo '   after it arrived (device clocks); late: arrived over a day after its stamp; stale:'
+\echo '   over 7 days (the platforms reject them)'
+SELECT source, sum(rows) AS rows, round(100.0 * (1 - sum(events)::numeric / sum(rows)), 1) AS "dup %",
+       round((100.0 * sum(missing_id_rate * rows) / sum(rows))::numeric, 1) AS "no id %",
+       sum(future_events) AS future, sum(late_events) AS late, sum(stale_events) AS stale,
+       count(DISTINCT day) FILTER (WHERE day > current_date) AS days_in_future
   FROM cq.tracking_health GROUP BY source ORDER BY source;
 
 \echo

@@ -85,7 +85,7 @@ my $reports_q = q{SELECT (SELECT string_agg(s::text, E'\n' ORDER BY name) FROM c
     || E'\n' || (SELECT string_agg(f::text, E'\n' ORDER BY name) FROM cq.funnels f)
     || E'\n' || (SELECT string_agg(q::text, E'\n' ORDER BY event_name) FROM cq.event_quality q)
     || E'\n' || (SELECT string_agg(r::text, E'\n' ORDER BY step) FROM cq.funnel_report r)
-    || E'\n' || (SELECT string_agg(h::text, E'\n' ORDER BY day) FROM cq.tracking_health h)};
+    || E'\n' || (SELECT string_agg(h::text, E'\n' ORDER BY day, event_name) FROM cq.tracking_health h)};
 my %before = map { $_ => $node->safe_psql('src', $_) } ($view_q, $states_q, $rollup_q, $reports_q);
 like($before{$reports_q}, qr/buy,visits,1,visit,400/, 'reports refreshed before the dump');
 ok(length($before{$states_q}) > 1000, 'summaries stored');

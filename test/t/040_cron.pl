@@ -1,7 +1,9 @@
 # A scheduled refresh through a real pg_cron (Debian postgresql-15-cron), as
-# the README shows it: a cluster with pg_cron preloaded, a registered source,
-# a job running cq.refresh() every minute in another database; the reports
-# appear, written by the job, and pg_cron records the run as succeeded.
+# the README shows it: a cluster with pg_cron preloaded, a source whose table
+# belongs to an ordinary role (etl), a job running cq.refresh() every minute in
+# another database as that role (a superuser does not read other roles'
+# relations); the reports appear, written by the job, and pg_cron records the
+# run as succeeded.
 # pg_cron 1.4 schedules by the minute: the test waits up to 3 minutes.
 use strict;
 use warnings;
@@ -19,7 +21,7 @@ max_worker_processes = 16
 });
 $node->start;
 
-$node->safe_psql('postgres', 'CREATE DATABASE shop');
+$node->safe_psql('postgres', 'CREATE DATABASE shop; CREATE ROLE etl LOGIN');
 $node->safe_psql('shop', q{
 CREATE EXTENSION conversion_quality;
 CREATE TABLE events (user_id int, event_time timestamptz, event_name text, revenue numeric);
@@ -28,6 +30,7 @@ SELECT u, timestamptz '2024-01-01' + (u % 50) * interval '1 day' + s * interval 
        (ARRAY['visit', 'cart', 'purchase'])[s + 1], CASE WHEN s = 2 THEN 20 + u % 7 ELSE 0 END
   FROM generate_series(1, 300) u, generate_series(0, 2) s
  WHERE s < 2 OR u % 3 = 0;
+ALTER TABLE events OWNER TO etl;
 SELECT cq.register_source('shop', 'events', 'user_id', 'event_time', 'event_name', 'revenue');
 SELECT cq.define_funnel('buy', 'shop', '{visit,cart,purchase}', '3 days');
 });
@@ -36,7 +39,7 @@ is($node->safe_psql('shop', 'SELECT count(*) FROM cq.event_quality'), '0',
 
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pg_cron;
-SELECT cron.schedule_in_database('cq-refresh', '* * * * *', 'SELECT * FROM cq.refresh()', 'shop');
+SELECT cron.schedule_in_database('cq-refresh', '* * * * *', 'SELECT * FROM cq.refresh()', 'shop', 'etl');
 });
 
 my $done = 0;
