@@ -57,12 +57,17 @@ SQL_SOURCES = \
 	src/dedup.sql \
 	src/funnel.sql \
 	src/signal.sql \
-	src/rank.sql
+	src/rank.sql \
+	src/report.sql
 
-DATA_built = conversion_quality--$(EXTVERSION).sql
-DATA = \
-	conversion_quality--1.0.sql \
+# Released install scripts are files of their own and never change.  The
+# update to 1.1 is its own steps followed by what 1.1 adds that 1.0 did not
+# have at all (src/report.sql), taken from the same source as the install.
+DATA_built = \
+	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.0--1.1.sql
+DATA = \
+	conversion_quality--1.0.sql
 
 REGRESS = \
 	identity \
@@ -90,6 +95,7 @@ REGRESS = \
 	signal_partial_agg \
 	rank_measures \
 	rank_events \
+	report \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \
@@ -110,8 +116,19 @@ include $(PGXS)
 # The C++ shims need C++11 or later (libphonenumber's and Boost's headers).
 override CXXFLAGS += -std=c++14
 
-$(DATA_built): $(SQL_SOURCES)
-	cat $^ > $@
+# Views WITH (security_invoker = true) need PostgreSQL 15; on 13 and 14 the
+# option is left out (the views filter rows by the reader's privileges anyway).
+ifneq ($(filter 13 14,$(MAJORVERSION)),)
+SQL_FILTER = sed -e 's/ WITH (security_invoker = true)//'
+else
+SQL_FILTER = cat
+endif
+
+conversion_quality--$(EXTVERSION).sql: $(SQL_SOURCES)
+	cat $^ | $(SQL_FILTER) > $@
+
+conversion_quality--1.0--1.1.sql: src/update--1.0--1.1.sql src/report.sql
+	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes
 $(OBJS): $(wildcard src/*.h)

@@ -28,11 +28,13 @@ SELECT signature AS security_definer FROM surface_functions WHERE prosecdef ORDE
 
 -- Rule 2: volatility is declared: nothing is left VOLATILE (the default), so
 -- the planner may pre-evaluate, inline and index; every function here is a
--- pure computation or a read.
+-- pure computation or a read, except those that write the registered sources,
+-- funnels and reports (src/report.sql), listed here.
 SELECT signature AS volatile FROM surface_functions WHERE provolatile = 'v' ORDER BY 1;
 
 -- Rule 3: parallel safety is declared: nothing is left PARALLEL UNSAFE (the
--- default), which would force every query that calls it to run serially.
+-- default), which would force every query that calls it to run serially;
+-- except the same writers, which must be (a parallel worker cannot write).
 SELECT signature AS parallel_unsafe FROM surface_functions WHERE proparallel = 'u' ORDER BY 1;
 
 -- Rule 4: every object has a COMMENT, the schema included.
@@ -76,7 +78,9 @@ SELECT nspname, nspacl FROM pg_namespace WHERE nspname IN ('cq', 'cq_internal') 
 
 -- Rule 7b: what an analyst calls is in cq, what supports it in cq_internal:
 -- transition, final and combine functions, type I/O and scans are not in cq,
--- and cq_internal holds no aggregate, type or function an analyst would call.
+-- and cq_internal holds no aggregate, type or function an analyst would call
+-- besides those, only the privilege checks and steps of the reports
+-- (may_*, check_source*, refresh_source, source_relation).
 SELECT signature AS support_function_in_cq
   FROM surface_functions
  WHERE signature LIKE 'cq.%'
@@ -85,7 +89,8 @@ SELECT signature AS support_function_in_cq
 SELECT signature AS user_object_in_cq_internal
   FROM surface_functions
  WHERE signature LIKE 'cq\_internal.%'
-   AND (prokind = 'a' OR signature !~ '_(transfn|finalfn|combine|in|out|send|recv|scan)\(')
+   AND (prokind = 'a' OR (signature !~ '_(transfn|finalfn|combine|in|out|send|recv|scan)\('
+                          AND signature !~ '^cq_internal\.(may_[a-z_]+|check_source[a-z_]*|refresh_source|source_relation)\('))
  ORDER BY 1;
 SELECT t.typnamespace::regnamespace AS schema, t.typname
   FROM surface_objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid

@@ -65,7 +65,38 @@ SELECT 'dependency', pg_describe_object(d.classid, d.objid, d.objsubid),
  WHERE (d.classid, d.objid, d.objsubid) IN (SELECT classid, objid, objsubid FROM upgrade_members)
 UNION ALL
 SELECT 'member', pg_describe_object(m.classid, m.objid, m.objsubid), ''
-  FROM upgrade_members m;
+  FROM upgrade_members m
+UNION ALL
+-- tables and views (src/report.sql): columns with their comments, row-level
+-- security, grants, options, view definitions, constraints and indexes
+SELECT 'relation', c.oid::regclass::text,
+       concat_ws(' | ', c.relkind, c.relrowsecurity, c.relforcerowsecurity, c.relacl::text,
+                 c.reloptions::text,
+                 (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                                    || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+                                    || coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '')
+                                    || coalesce(' -- ' || col_description(c.oid, a.attnum), ''),
+                                    ', ' ORDER BY a.attnum)
+                    FROM pg_attribute a
+                    LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+                 CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
+                 (SELECT string_agg(pg_get_constraintdef(k.oid), ', ' ORDER BY k.conname)
+                    FROM pg_constraint k WHERE k.conrelid = c.oid),
+                 (SELECT string_agg(pg_get_indexdef(i.indexrelid), ', ' ORDER BY i.indexrelid::regclass::text)
+                    FROM pg_index i WHERE i.indrelid = c.oid))
+  FROM upgrade_members m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+UNION ALL
+SELECT 'policy', format('%s on %s', p.polname, p.polrelid::regclass),
+       concat_ws(' | ', p.polcmd, p.polpermissive, p.polroles::text,
+                 pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+  FROM pg_policy p
+ WHERE p.polrelid IN (SELECT objid FROM upgrade_members WHERE classid = 'pg_class'::regclass)
+UNION ALL
+-- the tables pg_dump dumps (pg_extension_config_dump)
+SELECT 'config', x.c::regclass::text, coalesce(e.extcondition[x.i], '')
+  FROM pg_extension e, unnest(e.extconfig) WITH ORDINALITY AS x(c, i)
+ WHERE e.extname = 'conversion_quality';
 
 -- 1. A 1.0 database: stored states, and views over the functions
 CREATE EXTENSION conversion_quality VERSION '1.0';

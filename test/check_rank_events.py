@@ -65,24 +65,18 @@ def query(args):
     return [dict(zip(COLS, r)) for r in rows]
 
 
-def interval_text(us):
-    """The text of a microsecond count as usecs_interval makes it (days and time,
-    justified) and interval_out prints it (IntervalStyle postgres)."""
-    days, rest = divmod(us, DAY)
-    parts = [f"{days} day{'' if days == 1 else 's'}"] if days else []
-    if rest or not days:
-        sec, frac = divmod(rest, US)
-        text = f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}"
-        if frac:
-            text += f".{frac:06d}".rstrip("0")
-        parts.append(text)
-    return " ".join(parts)
-
-
 def float_text(x):
     """float8 output (shortest exact form) of the numbers used as parameters here."""
     s = repr(float(x))
     return s[:-2] if s.endswith(".0") else s
+
+
+def latency_text(us):
+    """round(extract(epoch FROM latency) / 86400, 1) || ' days' from one day on, else the same
+    in hours: numeric arithmetic, halves rounded away from zero."""
+    unit, size = ("days", DAY) if us >= DAY else ("hours", HOUR)
+    q = (Decimal(us) / Decimal(size)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{q} {unit}"
 
 
 def advice(e, *, min_weekly, within_text):
@@ -97,7 +91,7 @@ def advice(e, *, min_weekly, within_text):
         return (f"a good audience signal, not an optimization event: {weekly} a week, below the "
                 f"{float_text(min_weekly)} a platform needs to learn")
     if v == "too late":
-        return (f"predicts revenue, but usually fires {interval_text(e['median_event_latency'])} "
+        return (f"predicts revenue, but usually fires {latency_text(e['median_event_latency'])} "
                 f"after entry, past the {within_text} attribution window: it cannot steer bidding")
     if v == "no signal":
         return "no evidence that it predicts revenue"

@@ -43,7 +43,8 @@ ensure_packages() {
 		libphonenumber-dev libicu-dev libboost-math1.74-dev)
 	if [ "$MODE" = test ]; then
 		# independent references used by the suites under test/; the TAP tests' Perl
-		want+=(python3 python3-scipy python3-sklearn libipc-run-perl clang-14 libclang-rt-14-dev)
+		want+=(python3 python3-scipy python3-sklearn python3-psycopg2 libipc-run-perl clang-14 libclang-rt-14-dev
+			"postgresql-$PG_MAJOR-cron")
 		# Citus's build dependencies (test/build_citus.sh)
 		[ -z "${CITUS_TARBALL:-}" ] || want+=(liblz4-dev libzstd-dev libkrb5-dev libssl-dev)
 	elif [ "$MODE" = fuzz ]; then
@@ -154,11 +155,13 @@ start_cluster() {
 # 4. Modes
 # ---------------------------------------------------------------------------------------------
 run_demo() {
-	say "Loading the bundled sample data (UCI Online Retail, OTTO sessions) into database cq_demo"
+	say "Generating the demo warehouse (test/data/gen_warehouse.sql: web, app, lead events)"
 	createdb cq_demo
 	psql -X -q -v ON_ERROR_STOP=1 -d cq_demo -c 'CREATE EXTENSION conversion_quality'
+	(cd "$TOP" && psql -X -v ON_ERROR_STOP=1 -d cq_demo -f test/data/gen_warehouse.sql)
+	say "Loading the bundled real data (UCI Online Retail, OTTO sessions, Olist leads) into cq_demo"
 	(cd "$TOP" && psql -X -q -v ON_ERROR_STOP=1 -d cq_demo -f test/data/load_uci.sql \
-		-f test/data/load_otto.sql)
+		-f test/data/load_otto.sql -f test/data/load_olist.sql)
 	say "Quality report"
 	(cd "$TOP" && psql -X -v ON_ERROR_STOP=1 -d cq_demo -f test/demo.sql)
 }

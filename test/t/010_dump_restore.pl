@@ -55,6 +55,19 @@ SELECT date_trunc('month', day) AS month, cq.signal_rollup(s) AS s,
        cq.rank_correlation(cq.rank_rollup(sample)) AS rho,
        cq.funnel_stage(cq.funnel_rollup(funnel), interval '1 hour') AS stage
   FROM daily GROUP BY 1;
+-- a registered source with a funnel and refreshed reports (src/report.sql): pg_dump keeps the
+-- registrations, the funnel definitions and the report tables
+CREATE TABLE visits (user_id int, ts timestamptz, name text, revenue numeric, id text);
+INSERT INTO visits
+SELECT u, timestamptz '2026-01-01' + u * interval '3 hours' + s * interval '20 hours',
+       (ARRAY['visit', 'cart', 'purchase'])[s + 1], CASE WHEN s = 2 THEN u % 9 + 1 ELSE 0 END,
+       CASE WHEN u % 10 = 0 THEN NULL ELSE u || '-' || s END
+  FROM generate_series(1, 400) u, generate_series(0, 2) s WHERE s < 2 OR u % 4 = 0;
+INSERT INTO visits SELECT user_id, ts + interval '1 minute', name, revenue, id FROM visits WHERE user_id % 5 = 0;
+SELECT cq.register_source('visits', 'visits', 'user_id', 'ts', 'name', 'revenue', 'id');
+SELECT cq.define_funnel('buy', 'visits', '{visit,cart,purchase}', '2 days');
+SET client_min_messages = warning;
+SELECT count(*) FROM cq.refresh();
 });
 
 # A non-superuser role can use the functions (schemas cq and cq_internal are usable by PUBLIC)
@@ -68,7 +81,13 @@ my $view_q = 'SELECT * FROM counted ORDER BY arrived_at, source';
 my $states_q = q{SELECT string_agg(day || ' ' || s::text || ' ' || sample::text || ' ' || funnel::text,
                  E'\n' ORDER BY day) FROM daily};
 my $rollup_q = 'SELECT s::text, r, rho, stage FROM monthly ORDER BY month';
-my %before = map { $_ => $node->safe_psql('src', $_) } ($view_q, $states_q, $rollup_q);
+my $reports_q = q{SELECT (SELECT string_agg(s::text, E'\n' ORDER BY name) FROM cq.event_sources s)
+    || E'\n' || (SELECT string_agg(f::text, E'\n' ORDER BY name) FROM cq.funnels f)
+    || E'\n' || (SELECT string_agg(q::text, E'\n' ORDER BY event_name) FROM cq.event_quality q)
+    || E'\n' || (SELECT string_agg(r::text, E'\n' ORDER BY step) FROM cq.funnel_report r)
+    || E'\n' || (SELECT string_agg(h::text, E'\n' ORDER BY day, event_name) FROM cq.tracking_health h)};
+my %before = map { $_ => $node->safe_psql('src', $_) } ($view_q, $states_q, $rollup_q, $reports_q);
+like($before{$reports_q}, qr/buy,visits,1,visit,400/, 'reports refreshed before the dump');
 ok(length($before{$states_q}) > 1000, 'summaries stored');
 
 # Dump in both formats, restore into new databases
@@ -87,10 +106,12 @@ for my $db (qw(custom plain))
 {
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality'"),
 		'1.1', "$db: the extension is restored at version 1.1");
-	for my $q ($view_q, $states_q, $rollup_q)
+	for my $q ($view_q, $states_q, $rollup_q, $reports_q)
 	{
 		is($node->safe_psql($db, $q), $before{$q}, "$db: same result for $q");
 	}
+	is($node->safe_psql($db, 'SET client_min_messages = warning; SELECT source_name, event_quality_rows FROM cq.refresh()'),
+		'visits|3', "$db: the restored source refreshes");
 	like($node->safe_psql($db, q{
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT * FROM events WHERE cq.dedup_key(event_name, event_id) = cq.dedup_key('Purchase', 'o1');
@@ -102,6 +123,9 @@ $node->safe_psql('custom', 'SET client_min_messages = warning; DROP EXTENSION co
 is($node->safe_psql('custom',
 		"SELECT count(*) FROM pg_namespace WHERE nspname IN ('cq', 'cq_internal')"),
 	'0', 'no schema left behind after DROP EXTENSION');
+is($node->safe_psql('custom',
+		"SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relname IN ('event_sources', 'funnels') OR c.relname LIKE '%\\_data'"),
+	'0', 'no table or policy of the reports left behind');
 is($node->safe_psql('custom',
 		"SELECT count(*) FROM pg_class WHERE relname IN ('counted', 'events_key', 'monthly')"),
 	'0', 'dependent views and index dropped with it');

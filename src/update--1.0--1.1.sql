@@ -1,4 +1,5 @@
-/* conversion_quality--1.0--1.1.sql: ALTER EXTENSION conversion_quality UPDATE TO '1.1' */
+/* src/update--1.0--1.1.sql: the steps of ALTER EXTENSION conversion_quality UPDATE TO '1.1'; the
+   Makefile appends src/report.sql (objects new in 1.1) to make conversion_quality--1.0--1.1.sql */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION conversion_quality UPDATE TO '1.1'" to load this file. \quit
@@ -567,7 +568,10 @@ SELECT x.pos, x.event_name, x.threshold,
                              round(x.weekly::numeric, 1), rank_events.min_weekly_volume)
             WHEN x.verdict = 'too late'
                  THEN format('predicts revenue, but usually fires %s after entry, past the %s attribution window: it cannot steer bidding',
-                             x.median_event_latency, rank_events.within)
+                             CASE WHEN x.median_event_latency >= interval '1 day'
+                                  THEN round(extract(epoch FROM x.median_event_latency) / 86400, 1) || ' days'
+                                  ELSE round(extract(epoch FROM x.median_event_latency) / 3600, 1) || ' hours' END,
+                             rank_events.within)
             WHEN x.verdict = 'no signal' THEN 'no evidence that it predicts revenue'
             WHEN x.verdict = 'not enough data'
                  THEN 'nothing to compare: every user or no user has it, or no user had revenue'

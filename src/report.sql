@@ -1,0 +1,902 @@
+-- Registered sources, funnel definitions, one atomic refresh and the report
+-- views for BI tools (README, "For BI tools and DBAs").
+--
+-- Who may do what is decided by row-level security on every table here, so
+-- every function runs with the caller's privileges (no SECURITY DEFINER):
+--   * a role sees a source, its funnels and its report rows only while it may
+--     read every row of the source relation: SELECT on it, USAGE on its
+--     schema, and no row-level security of the relation (nor a
+--     security_invoker view) that would hide rows from it;
+--   * a role registers, changes, refreshes or unregisters a source, and
+--     defines its funnels, only when it is a member of the role that owns the
+--     source relation (superusers are members of every role); a superuser
+--     refreshes only sources owned by a superuser, so that no code of a less
+--     privileged role (a function in a view, a cast) runs with its rights.
+-- A source is bound to its relation by schema, name and owner, not by OID: a
+-- regclass column would stop pg_upgrade, and names survive pg_dump and
+-- pg_restore.  A relation that no longer exists under that name and owner
+-- (dropped, renamed, replaced by another role's) makes the source dead:
+-- nobody reads its reports, and only the role that registered it (or a
+-- superuser) may remove it.  Funnels and report rows belong to their source
+-- by foreign keys (ON DELETE CASCADE).
+
+-- ---------------------------------------------------------------------------
+-- Privileges
+-- ---------------------------------------------------------------------------
+
+-- The relation of a source: schema.name if it exists and is owned by "owner".
+CREATE FUNCTION cq_internal.source_relation(relation_schema name, relation_name name, owner name)
+RETURNS oid
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT c.oid
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
+ WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2
+   AND r.rolname OPERATOR(pg_catalog.=) $3
+$$;
+
+COMMENT ON FUNCTION cq_internal.source_relation(name, name, name) IS
+'The OID of relation schema.name when it exists and is owned by role "owner"; NULL otherwise (the source is dead).';
+
+CREATE FUNCTION cq_internal.may_read(relation_schema name, relation_name name, owner name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce((
+  SELECT pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
+         AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+         -- row-level security would hide rows from this reader, unless it bypasses it
+         AND (NOT c.relrowsecurity
+              OR (pg_catalog.pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)
+              OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                          WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER
+                            AND (r.rolsuper OR r.rolbypassrls)))
+         -- a security_invoker view reads its tables with the reader's rights
+         AND (c.relkind OPERATOR(pg_catalog.<>) 'v'
+              OR NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.reloptions) o
+                              WHERE pg_catalog.lower(o) OPERATOR(pg_catalog.~)
+                                    '^security_invoker=(true|on|yes|1|t|y)')
+              OR pg_catalog.pg_has_role(c.relowner, 'USAGE'))
+    FROM pg_catalog.pg_class c
+   WHERE c.oid OPERATOR(pg_catalog.=) cq_internal.source_relation($1, $2, $3)), false)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_read(name, name, name) IS
+'True when the current role may read every row of the source relation schema.name owned by "owner": SELECT on it, USAGE on its schema, and no row-level security (or security_invoker view) that would filter its rows for this role. False for a dead source.';
+
+CREATE FUNCTION cq_internal.may_manage(relation_schema name, relation_name name, owner name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce((SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE')
+                   FROM pg_catalog.pg_class c
+                  WHERE c.oid OPERATOR(pg_catalog.=) cq_internal.source_relation($1, $2, $3)), false)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_manage(name, name, name) IS
+'True when the source relation schema.name exists, is owned by "owner", and the current role is a member of that role (superusers are members of every role).';
+
+CREATE FUNCTION cq_internal.may_remove(relation_schema name, relation_name name, owner name,
+                                       registered_by name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT cq_internal.may_manage($1, $2, $3)
+    OR (cq_internal.source_relation($1, $2, $3) IS NULL
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                     WHERE (r.rolname OPERATOR(pg_catalog.=) $4
+                            AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
+                        OR (r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper)))
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_remove(name, name, name, name) IS
+'True when the current role may manage the source (cq_internal.may_manage) or, for a dead source, is a member of the role that registered it or a superuser.';
+
+-- ---------------------------------------------------------------------------
+-- Configuration (dumped by pg_dump: pg_extension_config_dump)
+-- ---------------------------------------------------------------------------
+CREATE TABLE cq.event_sources (
+    name text PRIMARY KEY CHECK (btrim(name) <> '' AND length(name) <= 200),
+    relation_schema name NOT NULL,
+    relation_name name NOT NULL,
+    relation_owner name NOT NULL,
+    user_column name NOT NULL,
+    time_column name NOT NULL,
+    event_column name NOT NULL,
+    value_column name,
+    event_id_column name,
+    source_column name,
+    received_at_column name,
+    entry_events text[],
+    horizon interval NOT NULL DEFAULT '30 days' CHECK (horizon > '0'),
+    within interval NOT NULL DEFAULT '7 days' CHECK (within >= '0'),
+    registered_by name NOT NULL DEFAULT current_user,
+    registered_at timestamptz NOT NULL DEFAULT now()
+);
+
+COMMENT ON TABLE cq.event_sources IS
+'Registered event sources (cq.register_source): an event table or view, its owner, and the meaning of its columns. A role sees the sources whose relation it may read; the owner of the relation changes them.';
+
+CREATE TABLE cq.funnels (
+    name text PRIMARY KEY CHECK (btrim(name) <> '' AND length(name) <= 200),
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    steps text[] NOT NULL CHECK (cardinality(steps) BETWEEN 1 AND 32 AND array_position(steps, NULL) IS NULL),
+    "window" interval NOT NULL CHECK ("window" > '0'),
+    mode text NOT NULL DEFAULT '',
+    defined_by name NOT NULL DEFAULT current_user,
+    defined_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (name, source)
+);
+
+COMMENT ON TABLE cq.funnels IS
+'Funnel definitions (cq.define_funnel): steps are event names of the source, in order, within "window", with the cq.window_funnel mode.';
+
+CREATE INDEX funnels_source_idx ON cq.funnels (source);
+
+-- ---------------------------------------------------------------------------
+-- Report tables, written by cq.refresh, read through the views below
+-- ---------------------------------------------------------------------------
+CREATE TABLE cq_internal.event_quality_data (
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    event_name text NOT NULL,
+    rows bigint NOT NULL,
+    users bigint NOT NULL,
+    deduplicated_events bigint NOT NULL,
+    duplicate_rate double precision,
+    missing_id_rate double precision,
+    weekly_volume double precision,
+    users_with_event bigint,
+    conversion_rate double precision,
+    baseline_conversion_rate double precision,
+    lift double precision,
+    odds_ratio double precision,
+    correlation double precision,
+    p_value double precision,
+    q_value double precision,
+    revenue_share double precision,
+    median_event_latency_hours double precision,
+    median_lead_time_hours double precision,
+    is_revenue_event boolean,
+    verdict text,
+    advice text,
+    recommended boolean NOT NULL,
+    rank bigint,
+    refreshed_at timestamptz NOT NULL,
+    PRIMARY KEY (source, event_name)
+);
+
+CREATE TABLE cq_internal.funnel_report_data (
+    funnel text NOT NULL,
+    source text NOT NULL,
+    step bigint NOT NULL,
+    step_name text NOT NULL,
+    users bigint NOT NULL,
+    conversion_from_previous double precision,
+    conversion_from_first double precision,
+    median_seconds_from_previous double precision,
+    p90_seconds_from_previous double precision,
+    refreshed_at timestamptz NOT NULL,
+    PRIMARY KEY (funnel, step),
+    FOREIGN KEY (funnel, source) REFERENCES cq.funnels (name, source) ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+CREATE TABLE cq_internal.tracking_health_data (
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    day date NOT NULL,
+    event_name text NOT NULL,
+    rows bigint NOT NULL,
+    events bigint NOT NULL,
+    users bigint NOT NULL,
+    duplicate_rate double precision,
+    missing_id_rate double precision,
+    future_events bigint NOT NULL,
+    late_events bigint,
+    stale_events bigint,
+    channels bigint,
+    refreshed_at timestamptz NOT NULL,
+    PRIMARY KEY (source, day, event_name)
+);
+
+COMMENT ON TABLE cq_internal.event_quality_data IS
+'Rows of cq.event_quality, written by cq.refresh.';
+COMMENT ON TABLE cq_internal.funnel_report_data IS
+'Rows of cq.funnel_report, written by cq.refresh.';
+COMMENT ON TABLE cq_internal.tracking_health_data IS
+'Rows of cq.tracking_health, written by cq.refresh.';
+
+SELECT pg_catalog.pg_extension_config_dump('cq.event_sources', '');
+SELECT pg_catalog.pg_extension_config_dump('cq.funnels', '');
+SELECT pg_catalog.pg_extension_config_dump('cq_internal.event_quality_data', '');
+SELECT pg_catalog.pg_extension_config_dump('cq_internal.funnel_report_data', '');
+SELECT pg_catalog.pg_extension_config_dump('cq_internal.tracking_health_data', '');
+
+CREATE FUNCTION cq_internal.may_read_source(source text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce((SELECT cq_internal.may_read(s.relation_schema, s.relation_name, s.relation_owner)
+                   FROM cq.event_sources s WHERE s.name OPERATOR(pg_catalog.=) $1), false)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_read_source(text) IS
+'True when the current role may read the relation of registered source "source" (cq_internal.may_read).';
+
+CREATE FUNCTION cq_internal.may_manage_source(source text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce((SELECT cq_internal.may_manage(s.relation_schema, s.relation_name, s.relation_owner)
+                   FROM cq.event_sources s WHERE s.name OPERATOR(pg_catalog.=) $1), false)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_manage_source(text) IS
+'True when the current role may manage registered source "source" (cq_internal.may_manage).';
+
+CREATE FUNCTION cq_internal.may_refresh_source(source text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT cq_internal.may_manage_source($1)
+   AND NOT EXISTS (SELECT 1
+                     FROM cq.event_sources s, pg_catalog.pg_roles me, pg_catalog.pg_roles o
+                    WHERE s.name OPERATOR(pg_catalog.=) $1
+                      AND me.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND me.rolsuper
+                      AND o.rolname OPERATOR(pg_catalog.=) s.relation_owner AND NOT o.rolsuper)
+$$;
+
+COMMENT ON FUNCTION cq_internal.may_refresh_source(text) IS
+'True when the current role may refresh source "source": it may manage it, and is not a superuser reading a relation of a role that is not one (whose functions and casts would run with superuser rights).';
+
+-- Row-level security: readers of a source see its rows; its owners write them.
+ALTER TABLE cq.event_sources ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq.event_sources FOR SELECT
+    USING (cq_internal.may_remove(relation_schema, relation_name, relation_owner, registered_by)
+           OR cq_internal.may_read(relation_schema, relation_name, relation_owner));
+CREATE POLICY owners_insert ON cq.event_sources FOR INSERT
+    WITH CHECK (cq_internal.may_manage(relation_schema, relation_name, relation_owner)
+                AND registered_by OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY owners_update ON cq.event_sources FOR UPDATE
+    USING (cq_internal.may_manage(relation_schema, relation_name, relation_owner))
+    WITH CHECK (cq_internal.may_manage(relation_schema, relation_name, relation_owner)
+                AND registered_by OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY owners_delete ON cq.event_sources FOR DELETE
+    USING (cq_internal.may_remove(relation_schema, relation_name, relation_owner, registered_by));
+
+ALTER TABLE cq.funnels ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq.funnels FOR SELECT
+    USING (cq_internal.may_read_source(source) OR cq_internal.may_manage_source(source));
+CREATE POLICY owners ON cq.funnels FOR ALL
+    USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
+
+ALTER TABLE cq_internal.event_quality_data ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq_internal.event_quality_data FOR SELECT
+    USING (cq_internal.may_read_source(source));
+CREATE POLICY owners ON cq_internal.event_quality_data FOR ALL
+    USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
+
+ALTER TABLE cq_internal.funnel_report_data ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq_internal.funnel_report_data FOR SELECT
+    USING (cq_internal.may_read_source(source));
+CREATE POLICY owners ON cq_internal.funnel_report_data FOR ALL
+    USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
+
+ALTER TABLE cq_internal.tracking_health_data ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq_internal.tracking_health_data FOR SELECT
+    USING (cq_internal.may_read_source(source));
+CREATE POLICY owners ON cq_internal.tracking_health_data FOR ALL
+    USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON cq.event_sources, cq.funnels,
+    cq_internal.event_quality_data, cq_internal.funnel_report_data,
+    cq_internal.tracking_health_data TO PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Registration
+-- ---------------------------------------------------------------------------
+
+-- The column "col" of relation "rel", given as argument "arg", exists and is
+-- of the type family "family": 'any', 'time' (date, timestamp, timestamptz,
+-- or a domain over one) or 'number' (a numeric type); a clean error otherwise.
+-- A NULL col is an error when "required".
+CREATE FUNCTION cq_internal.check_source_column(rel regclass, col name, arg text, family text,
+                                               required boolean)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    typ oid;
+    base oid;
+    cat "char";
+BEGIN
+    IF col IS NULL THEN
+        IF required THEN
+            RAISE EXCEPTION '% must not be NULL', arg
+                USING ERRCODE = 'null_value_not_allowed',
+                      HINT = 'Name the column of ' || rel::text || ' that holds it.';
+        END IF;
+        RETURN;
+    END IF;
+    SELECT a.atttypid INTO typ
+      FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, rel::text
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = format('%s names the column to read; %s has no column of that name.',
+                                  arg, rel::text),
+                  HINT = 'Column names are case-sensitive: "User Id" is not user_id.';
+    END IF;
+    base := typ;
+    WHILE (SELECT t.typtype = 'd' FROM pg_type t WHERE t.oid = base) LOOP
+        base := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = base);
+    END LOOP;
+    SELECT t.typcategory INTO cat FROM pg_type t WHERE t.oid = base;
+    IF family = 'time' AND base NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %', col, rel::text, format_type(typ, NULL)
+            USING ERRCODE = 'datatype_mismatch',
+                  DETAIL = arg || ' must be a date, timestamp or timestamp with time zone column.';
+    ELSIF family = 'number' AND cat <> 'N' THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %', col, rel::text, format_type(typ, NULL)
+            USING ERRCODE = 'datatype_mismatch',
+                  DETAIL = arg || ' must be a numeric column (numeric, integer, double precision, ...).';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION cq_internal.check_source_column(regclass, name, text, text, boolean) IS
+'Checks that a column named by argument "arg" exists in rel and is of a type family (any, time, number); raises 42703, 42804 or 22004 naming the column, the relation and what was expected.';
+
+-- Every column of a source: the checks of cq.register_source, again at each refresh.
+CREATE FUNCTION cq_internal.check_source(rel regclass, user_column name, time_column name,
+                                        event_column name, value_column name, event_id_column name,
+                                        source_column name, received_at_column name)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM cq_internal.check_source_column(rel, user_column, 'user_column', 'any', true);
+    PERFORM cq_internal.check_source_column(rel, time_column, 'time_column', 'time', true);
+    PERFORM cq_internal.check_source_column(rel, event_column, 'event_column', 'any', true);
+    PERFORM cq_internal.check_source_column(rel, value_column, 'value_column', 'number', false);
+    PERFORM cq_internal.check_source_column(rel, event_id_column, 'event_id_column', 'any', false);
+    PERFORM cq_internal.check_source_column(rel, source_column, 'source_column', 'any', false);
+    PERFORM cq_internal.check_source_column(rel, received_at_column, 'received_at_column', 'time', false);
+END
+$$;
+
+COMMENT ON FUNCTION cq_internal.check_source(regclass, name, name, name, name, name, name, name) IS
+'Checks every column of a source (cq_internal.check_source_column).';
+
+CREATE FUNCTION cq.register_source(name text, relation regclass, user_column name,
+                                   time_column name, event_column name,
+                                   value_column name DEFAULT NULL,
+                                   event_id_column name DEFAULT NULL,
+                                   source_column name DEFAULT NULL,
+                                   entry_events text[] DEFAULT NULL,
+                                   received_at_column name DEFAULT NULL,
+                                   horizon interval DEFAULT '30 days',
+                                   within interval DEFAULT '7 days')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    nsp name;
+    rel name;
+    own name;
+BEGIN
+    IF register_source.name IS NULL OR btrim(register_source.name) = '' THEN
+        RAISE EXCEPTION 'a source needs a name'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a short name, such as ''web'': reports and funnels refer to it.';
+    END IF;
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT n.nspname, c.relname, r.rolname INTO nsp, rel, own
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_roles r ON r.oid = c.relowner
+     WHERE c.oid = relation AND c.relkind IN ('r', 'p', 'v', 'm', 'f');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '% is not a table or view', relation::text
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'A source is a table, partitioned table, view, materialized view or foreign table.';
+    END IF;
+    IF NOT cq_internal.may_manage(nsp, rel, own) THEN
+        RAISE EXCEPTION 'must be owner of relation % to register it as a source', relation::text
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Sources are registered by the owner of the relation (or a member of its owning role) or a superuser.';
+    END IF;
+    PERFORM cq_internal.check_source(relation, user_column, time_column, event_column, value_column,
+                                     event_id_column, source_column, received_at_column);
+    IF horizon IS NULL OR horizon <= interval '0' THEN
+        RAISE EXCEPTION 'horizon must be positive' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF within IS NULL OR within < interval '0' THEN
+        RAISE EXCEPTION 'within must be zero or positive' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Registering a name again replaces its mapping; the reports of the old
+    -- mapping go (they describe another relation or other columns).
+    PERFORM 1 FROM cq.event_sources s WHERE s.name = register_source.name FOR UPDATE;
+    IF FOUND THEN
+        DELETE FROM cq_internal.event_quality_data d WHERE d.source = register_source.name;
+        DELETE FROM cq_internal.tracking_health_data d WHERE d.source = register_source.name;
+        DELETE FROM cq_internal.funnel_report_data d WHERE d.source = register_source.name;
+        UPDATE cq.event_sources s
+           SET relation_schema = nsp, relation_name = rel, relation_owner = own,
+               user_column = register_source.user_column, time_column = register_source.time_column,
+               event_column = register_source.event_column, value_column = register_source.value_column,
+               event_id_column = register_source.event_id_column,
+               source_column = register_source.source_column,
+               received_at_column = register_source.received_at_column,
+               entry_events = register_source.entry_events, horizon = register_source.horizon,
+               within = register_source.within, registered_by = current_user, registered_at = now()
+         WHERE s.name = register_source.name;
+    ELSE
+        BEGIN
+            INSERT INTO cq.event_sources (name, relation_schema, relation_name, relation_owner,
+                                          user_column, time_column, event_column, value_column,
+                                          event_id_column, source_column, received_at_column,
+                                          entry_events, horizon, within)
+            VALUES (register_source.name, nsp, rel, own, user_column, time_column, event_column,
+                    value_column, event_id_column, source_column, received_at_column, entry_events,
+                    horizon, within);
+        EXCEPTION WHEN unique_violation OR insufficient_privilege THEN
+            RAISE EXCEPTION 'a source named "%" already exists', register_source.name
+                USING ERRCODE = 'duplicate_object',
+                      HINT = 'Source names are shared by every role of the database: choose another. If it is yours and its relation was dropped or renamed, remove it first with cq.unregister_source.';
+        END;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION cq.register_source(text, regclass, name, name, name, name, name, name, text[], name, interval, interval) IS
+'Registers (or updates) an event source: relation and the columns holding the user, the event time, the event name, and optionally the revenue value, the event id (for deduplication), the sending channel (browser/pixel, server), the time the row was received, the entry (acquisition) events and the landmark windows of cq.rank_events. Every column is checked. Only the owner of the relation (or a member of its role) may register it; registering a name again replaces its mapping and drops its reports.';
+
+CREATE FUNCTION cq.unregister_source(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- the row lock waits for a refresh of the source; funnels and reports go
+    -- with it (foreign keys ON DELETE CASCADE)
+    DELETE FROM cq.event_sources s WHERE s.name = unregister_source.name;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM cq.event_sources s WHERE s.name = unregister_source.name) THEN
+        RAISE EXCEPTION 'must be owner of the relation of source "%" to unregister it', unregister_source.name
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A source is removed by the owner of its relation, or, once that relation is gone, by the role that registered it or a superuser.';
+    END IF;
+    RAISE EXCEPTION 'source "%" is not registered', unregister_source.name
+        USING ERRCODE = 'undefined_object', HINT = 'cq.event_sources lists the registered sources.';
+END
+$$;
+
+COMMENT ON FUNCTION cq.unregister_source(text) IS
+'Removes a registered source, its funnels and its report rows (the relation itself is not touched). The owner of the relation may remove it; once the relation is gone, the role that registered it or a superuser.';
+
+CREATE FUNCTION cq.define_funnel(name text, source text, steps text[], "window" interval,
+                                 mode text DEFAULT '')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF define_funnel.name IS NULL OR btrim(define_funnel.name) = '' THEN
+        RAISE EXCEPTION 'a funnel needs a name' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM cq.event_sources s WHERE s.name = define_funnel.source) THEN
+        RAISE EXCEPTION 'source "%" is not registered', define_funnel.source
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Register it first with cq.register_source; cq.event_sources lists the registered sources.';
+    END IF;
+    IF NOT cq_internal.may_manage_source(define_funnel.source) THEN
+        RAISE EXCEPTION 'must be owner of the relation of source "%" to define its funnels', define_funnel.source
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF steps IS NULL OR cardinality(steps) NOT BETWEEN 1 AND 32
+       OR array_position(steps, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'steps must be 1 to 32 event names, none NULL'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ''{view_item,add_to_cart,purchase}''.';
+    END IF;
+    -- the window and the mode are checked by the funnel aggregate itself
+    PERFORM cq.window_funnel("window", coalesce(mode, ''), now(), true);
+    BEGIN
+        INSERT INTO cq.funnels AS f (name, source, steps, "window", mode)
+        VALUES (define_funnel.name, define_funnel.source, steps, "window", coalesce(mode, ''))
+        ON CONFLICT ON CONSTRAINT funnels_pkey DO UPDATE
+           SET source = excluded.source, steps = excluded.steps, "window" = excluded."window",
+               mode = excluded.mode, defined_by = current_user, defined_at = now();
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE EXCEPTION 'a funnel named "%" already exists', define_funnel.name
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Funnel names are shared by every role of the database: choose another.';
+    END;
+    DELETE FROM cq_internal.funnel_report_data d WHERE d.funnel = define_funnel.name;
+END
+$$;
+
+COMMENT ON FUNCTION cq.define_funnel(text, text, text[], interval, text) IS
+'Defines (or redefines) a funnel over a registered source: event names as steps, the window and the cq.window_funnel mode. Its report appears in cq.funnel_report at the next cq.refresh.';
+
+CREATE FUNCTION cq.drop_funnel(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    DELETE FROM cq.funnels f WHERE f.name = drop_funnel.name;     -- its report rows cascade
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM cq.funnels f WHERE f.name = drop_funnel.name) THEN
+        RAISE EXCEPTION 'must be owner of the relation of the source of funnel "%" to drop it', drop_funnel.name
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RAISE EXCEPTION 'funnel "%" is not defined', drop_funnel.name
+        USING ERRCODE = 'undefined_object', HINT = 'cq.funnels lists the defined funnels.';
+END
+$$;
+
+COMMENT ON FUNCTION cq.drop_funnel(text) IS
+'Removes a funnel definition and its report rows.';
+
+-- ---------------------------------------------------------------------------
+-- Refresh
+-- ---------------------------------------------------------------------------
+
+-- One source: read it once, in one snapshot, into a temporary table of (user,
+-- time, arrival, event, value, id, channel, blank id, copy), then write its
+-- three reports from that table (cq.rank_events included).  The caller holds
+-- the source's row lock.  Returns the rows read and written.
+CREATE FUNCTION cq_internal.refresh_source(s cq.event_sources, OUT rows_read bigint,
+                                          OUT quality_rows bigint, OUT funnel_rows bigint,
+                                          OUT health_rows bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    rel regclass;
+    t0 timestamptz := clock_timestamp();
+    until timestamptz;
+    f cq.funnels;
+    n bigint;
+BEGIN
+    rel := cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner);
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'relation %.% of source "%" does not exist', quote_ident(s.relation_schema),
+              quote_ident(s.relation_name), s.name
+            USING ERRCODE = 'undefined_table',
+                  DETAIL = format('Or it is no longer owned by %s, who registered it.', quote_ident(s.relation_owner)),
+                  HINT = 'Register the source again with cq.register_source, or remove it with cq.unregister_source.';
+    END IF;
+    PERFORM cq_internal.check_source(rel, s.user_column, s.time_column, s.event_column, s.value_column,
+                                     s.event_id_column, s.source_column, s.received_at_column);
+
+    IF to_regclass('pg_temp.cq_refresh_rows') IS NOT NULL THEN
+        DROP TABLE pg_temp.cq_refresh_rows;
+    END IF;
+    -- copies: the rule of cq.rank_events (cq.dedup_key, cq.dedup_keep within
+    -- 48 hours), rows it skips (time at +-infinity, revenue not finite) kept
+    -- out of the windows
+    EXECUTE format(
+        'CREATE TEMPORARY TABLE cq_refresh_rows ON COMMIT DROP AS '
+        'SELECT u, t, a, ev, v, id, channel, k IS NULL AND %s AS blank_id, '
+        '       CASE WHEN k IS NULL OR NOT ok THEN false '
+        '            ELSE NOT cq.dedup_keep(t, ''48 hours''::pg_catalog.interval) '
+        '                 OVER (PARTITION BY k, ok ORDER BY t) END AS copy '
+        '  FROM (SELECT *, pg_catalog.isfinite(t) AND coalesce(CASE WHEN v OPERATOR(pg_catalog.<>) 0 THEN v END '
+        '                  OPERATOR(pg_catalog.<>) ALL (''{NaN,Infinity,-Infinity}''::pg_catalog.float8[]), true) AS ok, '
+        '               cq.dedup_key(ev, id) AS k '
+        '          FROM (SELECT e.%I AS u, e.%I::pg_catalog.timestamptz AS t, %s AS a, '
+        '                       e.%I::pg_catalog.text AS ev, %s AS v, %s AS id, %s AS channel '
+        '                  FROM %s e '
+        '                 WHERE e.%I IS NOT NULL AND e.%I IS NOT NULL AND e.%I IS NOT NULL) r) q',
+        (s.event_id_column IS NOT NULL)::text,
+        s.user_column, s.time_column,
+        CASE WHEN s.received_at_column IS NULL THEN 'NULL::pg_catalog.timestamptz'
+             ELSE format('e.%I::pg_catalog.timestamptz', s.received_at_column) END,
+        s.event_column,
+        CASE WHEN s.value_column IS NULL THEN 'NULL::pg_catalog.float8'
+             ELSE format('e.%I::pg_catalog.float8', s.value_column) END,
+        CASE WHEN s.event_id_column IS NULL THEN 'NULL::pg_catalog.text'
+             ELSE format('e.%I::pg_catalog.text', s.event_id_column) END,
+        CASE WHEN s.source_column IS NULL THEN 'NULL::pg_catalog.text'
+             ELSE format('e.%I::pg_catalog.text', s.source_column) END,
+        rel, s.user_column, s.time_column, s.event_column);
+    GET DIAGNOSTICS rows_read = ROW_COUNT;
+    RAISE NOTICE 'cq.refresh: source "%": read % rows (%)', s.name, rows_read, clock_timestamp() - t0;
+
+    -- The end of observation: the latest arrival when arrivals are known,
+    -- else the latest event time, never later than now (a clock in the
+    -- future must not make recent users look fully observed).
+    SELECT least(max(CASE WHEN s.received_at_column IS NULL THEN r.t ELSE r.a END)
+                     FILTER (WHERE isfinite(r.t)), now())
+      INTO until FROM pg_temp.cq_refresh_rows r;
+
+    -- tracking health, per UTC day of the event time and event name
+    DELETE FROM cq_internal.tracking_health_data d WHERE d.source = s.name;
+    INSERT INTO cq_internal.tracking_health_data
+    SELECT s.name, (r.t AT TIME ZONE 'UTC')::date, r.ev, count(*), count(*) FILTER (WHERE NOT r.copy),
+           count(DISTINCT r.u),
+           CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.copy::int)::float8 END,
+           CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.blank_id::int)::float8 END,
+           count(*) FILTER (WHERE r.t > coalesce(r.a, now()) + interval '1 hour'),
+           CASE WHEN s.received_at_column IS NOT NULL
+                THEN count(*) FILTER (WHERE r.a - r.t > interval '24 hours') END,
+           CASE WHEN s.received_at_column IS NOT NULL
+                THEN count(*) FILTER (WHERE r.a - r.t > interval '7 days') END,
+           CASE WHEN s.source_column IS NOT NULL THEN count(DISTINCT r.channel) END,
+           now()
+      FROM pg_temp.cq_refresh_rows r
+     GROUP BY 2, 3;
+    GET DIAGNOSTICS health_rows = ROW_COUNT;
+    RAISE NOTICE 'cq.refresh: source "%": tracking health, % days and events (%)', s.name, health_rows,
+        clock_timestamp() - t0;
+
+    -- event quality: volumes from the rows read, signal from cq.rank_events
+    DELETE FROM cq_internal.event_quality_data d WHERE d.source = s.name;
+    IF to_regclass('pg_temp.cq_refresh_rank') IS NOT NULL THEN
+        DROP TABLE pg_temp.cq_refresh_rank;
+    END IF;
+    CREATE TEMPORARY TABLE cq_refresh_rank ON COMMIT DROP AS
+    SELECT * FROM cq.rank_events(NULL::regclass, interval '1 day') WITH NO DATA;
+    IF s.value_column IS NOT NULL THEN
+        INSERT INTO pg_temp.cq_refresh_rank
+        SELECT * FROM cq.rank_events('pg_temp.cq_refresh_rows', s.horizon, user_column => 'u',
+                                     time_column => 't', event_column => 'ev', value_column => 'v',
+                                     observed_until => until, entry_events => s.entry_events,
+                                     within => s.within,
+                                     event_id_column => CASE WHEN s.event_id_column IS NOT NULL
+                                                             THEN 'id'::name END);
+    END IF;
+    INSERT INTO cq_internal.event_quality_data
+    SELECT s.name, v.ev, v.n, v.users, v.kept,
+           CASE WHEN s.event_id_column IS NOT NULL THEN v.copies::float8 / v.n END,
+           CASE WHEN s.event_id_column IS NOT NULL THEN v.blank::float8 / v.n END,
+           coalesce(k.weekly_volume,
+                    v.kept_until / greatest(1.0, extract(epoch FROM until - v.first_t) / 604800.0)),
+           k.users_with_event, k.conversion_rate, k.baseline_conversion_rate, k.lift, k.odds_ratio,
+           k.correlation, k.p_value, k.q_value, k.revenue_share,
+           extract(epoch FROM k.median_event_latency)::float8 / 3600,
+           extract(epoch FROM k.median_lead_time)::float8 / 3600,
+           k.is_revenue_event, k.verdict, k.advice, coalesce(k.recommended, false), k.rank, now()
+      FROM (SELECT r.ev, count(*) AS n, count(DISTINCT r.u) AS users,
+                   count(*) FILTER (WHERE NOT r.copy) AS kept,
+                   count(*) FILTER (WHERE NOT r.copy AND r.t <= until) AS kept_until,
+                   count(*) FILTER (WHERE r.copy) AS copies,
+                   count(*) FILTER (WHERE r.blank_id) AS blank,
+                   (SELECT min(x.t) FROM pg_temp.cq_refresh_rows x WHERE isfinite(x.t)) AS first_t
+              FROM pg_temp.cq_refresh_rows r GROUP BY r.ev) v
+      LEFT JOIN pg_temp.cq_refresh_rank k ON k.event_name = v.ev AND k.threshold = 1;
+    GET DIAGNOSTICS quality_rows = ROW_COUNT;
+    RAISE NOTICE 'cq.refresh: source "%": event quality, % event names (%)', s.name, quality_rows,
+        clock_timestamp() - t0;
+
+    -- funnels, over the rows that are not copies
+    funnel_rows := 0;
+    FOR f IN SELECT * FROM cq.funnels x WHERE x.source = s.name ORDER BY x.name LOOP
+        DELETE FROM cq_internal.funnel_report_data d WHERE d.funnel = f.name;
+        INSERT INTO cq_internal.funnel_report_data
+        SELECT f.name, s.name, r.step, f.steps[r.step], r.users, r.conversion_from_previous,
+               r.conversion_from_first, extract(epoch FROM r.median_from_previous)::float8,
+               extract(epoch FROM r.p90_from_previous)::float8, now()
+          FROM (SELECT cq.funnel_report(st, f."window", f.mode) AS rep
+                  FROM (SELECT cq.funnel_events(x.t, x.ev, VARIADIC f.steps) AS st
+                          FROM pg_temp.cq_refresh_rows x
+                         WHERE NOT x.copy AND x.ev = ANY (f.steps)
+                         GROUP BY x.u) p) q,
+               unnest(q.rep) r;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        funnel_rows := funnel_rows + n;
+        RAISE NOTICE 'cq.refresh: source "%": funnel "%", % steps (%)', s.name, f.name, n,
+            clock_timestamp() - t0;
+    END LOOP;
+    DROP TABLE pg_temp.cq_refresh_rows;
+    DROP TABLE pg_temp.cq_refresh_rank;
+END
+$$;
+
+COMMENT ON FUNCTION cq_internal.refresh_source(cq.event_sources) IS
+'Computes the three reports of one source (cq.refresh holds its lock).';
+
+CREATE FUNCTION cq.refresh(source text DEFAULT NULL, nowait boolean DEFAULT false)
+RETURNS TABLE (source_name text, rows_read bigint, event_quality_rows bigint,
+               funnel_report_rows bigint, tracking_health_rows bigint, elapsed interval)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+#variable_conflict use_column
+DECLARE
+    s cq.event_sources;
+    r record;
+    t0 timestamptz;
+    todo text[];
+    nm text;
+    why text;
+BEGIN
+    IF refresh.source IS NOT NULL THEN
+        SELECT * INTO s FROM cq.event_sources x WHERE x.name = refresh.source;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'source "%" is not registered', refresh.source
+                USING ERRCODE = 'undefined_object', HINT = 'cq.event_sources lists the registered sources.';
+        END IF;
+        IF cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner) IS NULL THEN
+            RAISE EXCEPTION 'relation %.% of source "%" does not exist', quote_ident(s.relation_schema),
+                  quote_ident(s.relation_name), s.name
+                USING ERRCODE = 'undefined_table',
+                      DETAIL = format('Or it is no longer owned by %s, who registered it.', quote_ident(s.relation_owner)),
+                      HINT = 'Register the source again with cq.register_source, or remove it with cq.unregister_source.';
+        END IF;
+        IF NOT cq_internal.may_manage_source(refresh.source) THEN
+            RAISE EXCEPTION 'must be owner of the relation of source "%" to refresh it', refresh.source
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Reports are refreshed by the owner of the source relation (or a member of its role).';
+        END IF;
+        IF NOT cq_internal.may_refresh_source(refresh.source) THEN
+            RAISE EXCEPTION 'a superuser does not refresh source "%": its relation belongs to role %',
+                  refresh.source, quote_ident(s.relation_owner)
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = 'Reading it would run functions and casts of that role with superuser rights.',
+                      HINT = format('Refresh it as %s (SET ROLE is not enough: schedule the job as that role).',
+                                    quote_ident(s.relation_owner));
+        END IF;
+        todo := ARRAY[refresh.source];
+    ELSE
+        -- every source the caller may manage, in name order (one lock order: no deadlock)
+        SELECT coalesce(array_agg(x.name ORDER BY x.name), '{}') INTO todo
+          FROM cq.event_sources x
+         WHERE cq_internal.may_remove(x.relation_schema, x.relation_name, x.relation_owner,
+                                      x.registered_by);
+    END IF;
+    FOREACH nm IN ARRAY todo LOOP
+        t0 := clock_timestamp();
+        IF refresh.source IS NULL THEN
+            -- one dead or foreign source must not stop the reports of all the others
+            SELECT * INTO s FROM cq.event_sources x WHERE x.name = nm;
+            CONTINUE WHEN NOT FOUND;
+            why := CASE
+                WHEN cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner) IS NULL
+                THEN format('its relation %s.%s does not exist or is no longer owned by %s',
+                            quote_ident(s.relation_schema), quote_ident(s.relation_name),
+                            quote_ident(s.relation_owner))
+                WHEN NOT cq_internal.may_refresh_source(nm)
+                THEN format('its relation belongs to role %s, whose functions a superuser does not run; refresh it as %s',
+                            quote_ident(s.relation_owner), quote_ident(s.relation_owner))
+                END;
+            IF why IS NOT NULL THEN
+                RAISE WARNING 'source "%" skipped: %', nm, why;
+                CONTINUE;
+            END IF;
+        END IF;
+        BEGIN
+            IF nowait THEN
+                SELECT * INTO s FROM cq.event_sources x WHERE x.name = nm FOR UPDATE NOWAIT;
+            ELSE
+                SELECT * INTO s FROM cq.event_sources x WHERE x.name = nm FOR UPDATE;
+            END IF;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION 'source "%" is being refreshed or changed by another session', nm
+                USING ERRCODE = 'lock_not_available',
+                      HINT = 'Wait for it to finish, or call cq.refresh without nowait to wait.';
+        END;
+        CONTINUE WHEN NOT FOUND;      -- unregistered meanwhile
+        r := cq_internal.refresh_source(s);
+        source_name := nm;
+        rows_read := r.rows_read;
+        event_quality_rows := r.quality_rows;
+        funnel_report_rows := r.funnel_rows;
+        tracking_health_rows := r.health_rows;
+        elapsed := clock_timestamp() - t0;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION cq.refresh(text, boolean) IS
+'Recomputes the reports (cq.event_quality, cq.funnel_report, cq.tracking_health) of one registered source, or of every source the caller may refresh (a superuser: those whose relation a superuser owns), in the current transaction: readers see the old or the new reports, never a mix, and a failure leaves the old ones. A second refresh of the same source waits for the first (or fails at once with nowait). NOTICEs report progress. One row per source refreshed.';
+
+-- ---------------------------------------------------------------------------
+-- Views for BI tools: plain columns, rows of the sources the reader may read.
+-- security_invoker (PostgreSQL 15+) makes the reader's own privileges and the
+-- policies above apply through the views; the Makefile drops the option for
+-- 13 and 14, where the WHERE clauses do the same filtering.
+-- ---------------------------------------------------------------------------
+CREATE VIEW cq.event_quality WITH (security_invoker = true) AS
+SELECT source, event_name, rows, users, deduplicated_events, duplicate_rate, missing_id_rate,
+       weekly_volume, users_with_event, conversion_rate, baseline_conversion_rate, lift,
+       odds_ratio, correlation, p_value, q_value, revenue_share, median_event_latency_hours,
+       median_lead_time_hours, is_revenue_event, verdict, advice, recommended, rank, refreshed_at
+  FROM cq_internal.event_quality_data
+ WHERE cq_internal.may_read_source(source);
+
+CREATE VIEW cq.funnel_report WITH (security_invoker = true) AS
+SELECT funnel, source, step, step_name, users, conversion_from_previous, conversion_from_first,
+       median_seconds_from_previous, p90_seconds_from_previous, refreshed_at
+  FROM cq_internal.funnel_report_data
+ WHERE cq_internal.may_read_source(source);
+
+CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
+SELECT source, day, event_name, rows, events, users, duplicate_rate, missing_id_rate,
+       future_events, late_events, stale_events, channels, refreshed_at
+  FROM cq_internal.tracking_health_data
+ WHERE cq_internal.may_read_source(source);
+
+GRANT SELECT ON cq.event_quality, cq.funnel_report, cq.tracking_health TO PUBLIC;
+
+COMMENT ON VIEW cq.event_quality IS
+'Per registered source and event name: volumes, duplicates and the signal statistics and verdict of cq.rank_events, as of the last cq.refresh. Rows of sources the reader may read.';
+COMMENT ON COLUMN cq.event_quality.source IS 'Registered source (cq.event_sources.name).';
+COMMENT ON COLUMN cq.event_quality.event_name IS 'Event name.';
+COMMENT ON COLUMN cq.event_quality.rows IS 'Rows of the event (user, time and event name not NULL), copies included.';
+COMMENT ON COLUMN cq.event_quality.users IS 'Distinct users with the event.';
+COMMENT ON COLUMN cq.event_quality.deduplicated_events IS 'Rows that are not copies: a copy has the same event name and id as a kept row at most 48 hours earlier (cq.dedup_key, cq.dedup_keep). Equal to rows without an event id column.';
+COMMENT ON COLUMN cq.event_quality.duplicate_rate IS 'Copies / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.event_quality.missing_id_rate IS 'Rows whose event id is NULL or blank (never deduplicated) / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.event_quality.weekly_volume IS 'Deduplicated events per week from the first event to the end of observation (cq.rank_events; at least one week).';
+COMMENT ON COLUMN cq.event_quality.users_with_event IS 'Included users exposed to the event in their first "within" after entry (cq.rank_events). NULL without a value column.';
+COMMENT ON COLUMN cq.event_quality.conversion_rate IS 'Share of exposed users with revenue above zero in the outcome window.';
+COMMENT ON COLUMN cq.event_quality.baseline_conversion_rate IS 'The same for the included users not exposed.';
+COMMENT ON COLUMN cq.event_quality.lift IS 'Mean outcome revenue of the exposed / of the others.';
+COMMENT ON COLUMN cq.event_quality.odds_ratio IS 'Odds ratio of converting, exposed against the others.';
+COMMENT ON COLUMN cq.event_quality.correlation IS 'Point-biserial correlation of exposure with outcome revenue (an association, not an effect).';
+COMMENT ON COLUMN cq.event_quality.p_value IS 'Welch''s two-sided p-value of the difference in mean revenue.';
+COMMENT ON COLUMN cq.event_quality.q_value IS 'Benjamini-Hochberg q-value over the tested events of the source.';
+COMMENT ON COLUMN cq.event_quality.revenue_share IS 'Share of outcome revenue that comes from the exposed users.';
+COMMENT ON COLUMN cq.event_quality.median_event_latency_hours IS 'Median hours from entry to the first occurrence of the event.';
+COMMENT ON COLUMN cq.event_quality.median_lead_time_hours IS 'Median hours from the event to the first outcome revenue above zero, over exposed converters.';
+COMMENT ON COLUMN cq.event_quality.is_revenue_event IS 'The event''s rows carry revenue: it is the outcome, not a predictor.';
+COMMENT ON COLUMN cq.event_quality.verdict IS 'ready, too rare, too late, no signal, not enough data or revenue event (cq.rank_events). NULL without a value column.';
+COMMENT ON COLUMN cq.event_quality.advice IS 'The verdict in a sentence a marketer can act on.';
+COMMENT ON COLUMN cq.event_quality.recommended IS 'True on at most one event per source: the best ready event to optimize ad bidding on.';
+COMMENT ON COLUMN cq.event_quality.rank IS 'Order of cq.rank_events within the source (1 = best). NULL without a value column.';
+COMMENT ON COLUMN cq.event_quality.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
+
+COMMENT ON VIEW cq.funnel_report IS
+'Per defined funnel and step: users reaching the step, conversions and times between steps, as of the last cq.refresh. Rows of sources the reader may read.';
+COMMENT ON COLUMN cq.funnel_report.funnel IS 'Funnel name (cq.funnels.name).';
+COMMENT ON COLUMN cq.funnel_report.source IS 'Registered source of the funnel.';
+COMMENT ON COLUMN cq.funnel_report.step IS 'Step number, from 1.';
+COMMENT ON COLUMN cq.funnel_report.step_name IS 'Event name of the step.';
+COMMENT ON COLUMN cq.funnel_report.users IS 'Users whose funnel reached the step within the window (copies left out).';
+COMMENT ON COLUMN cq.funnel_report.conversion_from_previous IS 'users(step) / users(step - 1); NULL for step 1.';
+COMMENT ON COLUMN cq.funnel_report.conversion_from_first IS 'users(step) / users(1).';
+COMMENT ON COLUMN cq.funnel_report.median_seconds_from_previous IS 'Median seconds from the previous step; NULL for step 1.';
+COMMENT ON COLUMN cq.funnel_report.p90_seconds_from_previous IS '90th percentile of the seconds from the previous step; NULL for step 1.';
+COMMENT ON COLUMN cq.funnel_report.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
+
+COMMENT ON VIEW cq.tracking_health IS
+'Per registered source, UTC day of the event time and event name: rows, deduplicated events, duplicates, missing ids, events stamped in the future and events arriving late, as of the last cq.refresh. Rows of sources the reader may read.';
+COMMENT ON COLUMN cq.tracking_health.source IS 'Registered source.';
+COMMENT ON COLUMN cq.tracking_health.day IS 'UTC date of the event time.';
+COMMENT ON COLUMN cq.tracking_health.event_name IS 'Event name.';
+COMMENT ON COLUMN cq.tracking_health.rows IS 'Rows of the event stamped that day, copies included.';
+COMMENT ON COLUMN cq.tracking_health.events IS 'Rows that are not copies (same event name and id within 48 hours of a kept row): deduplicated events. Equal to rows without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.users IS 'Distinct users with the event that day.';
+COMMENT ON COLUMN cq.tracking_health.duplicate_rate IS 'Copies / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.missing_id_rate IS 'Rows whose event id is NULL or blank (never deduplicated) / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.future_events IS 'Rows stamped more than one hour after their arrival (or after the refresh, without a received-at column): clocks in the future.';
+COMMENT ON COLUMN cq.tracking_health.late_events IS 'Rows arriving more than 24 hours after their time stamp. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.stale_events IS 'Rows arriving more than 7 days after their time stamp, which the ad platforms reject. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.channels IS 'Distinct values of the source column (browser/pixel, server, ...). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
