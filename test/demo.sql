@@ -36,7 +36,7 @@ SELECT cq.define_funnel('lead_pipeline', 'leads',
                         '60 days') \gset
 SELECT cq.define_funnel('olist_lead_to_deal', 'olist', '{lead,won}', '90 days') \gset
 SELECT source_name AS source, rows_read, event_quality_rows AS events,
-       funnel_report_rows AS funnel_steps, tracking_health_rows AS days
+       funnel_report_rows AS funnel_steps, tracking_health_rows AS health_rows
   FROM cq.refresh();
 
 \echo
