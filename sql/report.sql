@@ -88,6 +88,14 @@ SELECT day, event_name, rows, events, users, round(duplicate_rate::numeric, 4) A
        round(missing_id_rate::numeric, 4) AS missing_id, future_events, late_events, stale_events,
        channels
   FROM cq.tracking_health ORDER BY day, event_name;
+-- Coverage of the deduplicated events by channel: Jan 1 cart and Jan 2 purchase were sent by
+-- both; the visits and u2's cart by the pixel only; u1's purchase by the server only.  Lags
+-- (arrival - stamp): 60 s everywhere except u3's visit (-14 h) and u1's purchase (3 days); the
+-- Jan 1 cart's rows lag 60 s each; Jan 2 visit -50400 s.  No reused ids, no bursts (the
+-- rows a second apart are copies).
+SELECT day, event_name, server_share, browser_share, both_share, reused_ids, burst_events,
+       median_lag_seconds, p95_lag_seconds
+  FROM cq.tracking_health ORDER BY day, event_name;
 -- Funnel visit -> cart -> purchase within 2 days, copies left out: u1 all three (cart 1 h
 -- after the visit, purchase 46 h after the cart), u2 two (cart 12 h after), u3 one.
 -- Step 2: median of 3600 and 43200 s = 23400, p90 = 3600 + 0.9 * 39600 = 39240.
@@ -140,6 +148,23 @@ SELECT event_name, rows, deduplicated_events, round(weekly_volume::numeric, 1) A
 SELECT cq.unregister_source('planted');
 DROP TABLE planted;
 
+-- Reused ids and bursts, by hand: user 1 views three times, 3 s then 17 s apart (one burst);
+-- id 'same' is given to two users, id 'x' to two values, id 'late' to two purchases 3 days
+-- apart (each reused, counted on the day it was first seen).
+CREATE TABLE bursty (u int, t timestamptz, e text, id text, v numeric);
+INSERT INTO bursty VALUES
+  (1, '2024-05-01 10:00:00', 'view', 'a1', 0), (1, '2024-05-01 10:00:03', 'view', 'a2', 0),
+  (1, '2024-05-01 10:00:20', 'view', 'a3', 0), (2, '2024-05-01 10:00', 'buy', 'same', 5),
+  (3, '2024-05-01 11:00', 'buy', 'same', 5), (4, '2024-05-01 12:00', 'buy', 'x', 10),
+  (4, '2024-05-01 12:30', 'buy', 'x', 20), (5, '2024-05-01 09:00', 'buy', 'late', 7),
+  (5, '2024-05-04 09:00', 'buy', 'late', 7);
+SELECT cq.register_source('bursty', 'bursty', 'u', 't', 'e', 'v', 'id');
+SELECT source_name, tracking_health_rows FROM cq.refresh('bursty');
+SELECT day, event_name, rows, events, reused_ids, burst_events, server_share
+  FROM cq.tracking_health WHERE source = 'bursty' ORDER BY day, event_name;
+SELECT cq.unregister_source('bursty');
+DROP TABLE bursty;
+
 -- 3. Who sees what.  A role that may not read the table sees nothing of it anywhere, and
 -- cannot tell a source exists.
 SET ROLE regress_cq_stranger;
@@ -150,7 +175,8 @@ SELECT (SELECT count(*) FROM cq.event_sources) AS sources, (SELECT count(*) FROM
 SELECT * FROM cq.refresh('shop');
 SELECT count(*) FROM cq.refresh();          -- no source it may refresh: nothing happens
 SELECT cq.unregister_source('shop');
-INSERT INTO cq_internal.tracking_health_data VALUES ('shop', '2024-02-01', 'visit', 1, 1, 1, 0, 0, 0, 0, 0, 1, now());
+INSERT INTO cq_internal.tracking_health_data (source, day, event_name, rows, events, users, burst_events, future_events, refreshed_at)
+  VALUES ('shop', '2024-02-01', 'visit', 1, 1, 1, 0, 0, now());
 RESET ROLE;
 -- A reader of the table sees every report, and may not change them
 SET ROLE regress_cq_reader;

@@ -195,9 +195,16 @@ CREATE TABLE cq_internal.tracking_health_data (
     users bigint NOT NULL,
     duplicate_rate double precision,
     missing_id_rate double precision,
+    server_share double precision,
+    browser_share double precision,
+    both_share double precision,
+    reused_ids bigint,
+    burst_events bigint NOT NULL,
     future_events bigint NOT NULL,
     late_events bigint,
     stale_events bigint,
+    median_lag_seconds double precision,
+    p95_lag_seconds double precision,
     channels bigint,
     refreshed_at timestamptz NOT NULL,
     PRIMARY KEY (source, day, event_name)
@@ -600,7 +607,7 @@ BEGIN
     -- out of the windows
     EXECUTE format(
         'CREATE TEMPORARY TABLE cq_refresh_rows ON COMMIT DROP AS '
-        'SELECT u, t, a, ev, v, id, channel, k IS NULL AND %s AS blank_id, '
+        'SELECT u, t, a, ev, v, id, channel, k, ok, k IS NULL AND %s AS blank_id, '
         '       CASE WHEN k IS NULL OR NOT ok THEN false '
         '            ELSE NOT cq.dedup_keep(t, ''48 hours''::pg_catalog.interval) '
         '                 OVER (PARTITION BY k, ok ORDER BY t) END AS copy '
@@ -633,22 +640,60 @@ BEGIN
                      FILTER (WHERE isfinite(r.t)), now())
       INTO until FROM pg_temp.cq_refresh_rows r;
 
-    -- tracking health, per UTC day of the event time and event name
+    -- tracking health, per UTC day of the event time and event name.  A
+    -- deduplicated event is a kept row with its copies (numbered by the kept
+    -- rows before it under the same key), on the day of its kept row.
     DELETE FROM cq_internal.tracking_health_data d WHERE d.source = s.name;
     INSERT INTO cq_internal.tracking_health_data
-    SELECT s.name, (r.t AT TIME ZONE 'UTC')::date, r.ev, count(*), count(*) FILTER (WHERE NOT r.copy),
-           count(DISTINCT r.u),
+    WITH r AS (
+        SELECT x.*, (x.t AT TIME ZONE 'UTC')::date AS day,
+               cq_internal.channel_kind(x.channel, false) AS kind,
+               CASE WHEN x.k IS NOT NULL AND x.ok
+                    THEN x.k::text || ':' || sum((NOT x.copy)::int) OVER (PARTITION BY x.k, x.ok ORDER BY x.t
+                                                                          ROWS UNBOUNDED PRECEDING)
+                    ELSE x.ctid::text END AS grp,
+               lag(x.t) OVER (PARTITION BY x.u, x.ev ORDER BY x.t) AS prev_t
+          FROM pg_temp.cq_refresh_rows x),
+    events AS (         -- one row per deduplicated event
+        SELECT (array_agg(r.day) FILTER (WHERE NOT r.copy))[1] AS day,
+               (array_agg(r.ev) FILTER (WHERE NOT r.copy))[1] AS ev,
+               bool_or(r.kind = 'browser') AS browser, bool_or(r.kind = 'server') AS server
+          FROM r GROUP BY r.grp),
+    coverage AS (
+        SELECT e.day, e.ev,
+               avg(coalesce(e.server, false)::int)::float8 AS server_share,
+               avg(coalesce(e.browser, false)::int)::float8 AS browser_share,
+               avg((coalesce(e.server, false) AND coalesce(e.browser, false))::int)::float8 AS both_share
+          FROM events e WHERE e.day IS NOT NULL GROUP BY 1, 2),
+    reused AS (         -- ids given to several users, values, or events beyond the window
+        SELECT i.day, i.ev, count(*) AS ids
+          FROM (SELECT r.ev, r.id, min(r.day) AS day
+                  FROM r WHERE r.k IS NOT NULL
+                 GROUP BY r.ev, r.id
+                HAVING count(DISTINCT r.u) > 1 OR count(DISTINCT r.v) > 1
+                       OR count(*) FILTER (WHERE NOT r.copy) > 1) i
+         GROUP BY 1, 2)
+    SELECT s.name, r.day, r.ev, count(*), count(*) FILTER (WHERE NOT r.copy), count(DISTINCT r.u),
            CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.copy::int)::float8 END,
            CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.blank_id::int)::float8 END,
+           CASE WHEN s.source_column IS NOT NULL THEN max(c.server_share) END,
+           CASE WHEN s.source_column IS NOT NULL THEN max(c.browser_share) END,
+           CASE WHEN s.source_column IS NOT NULL THEN max(c.both_share) END,
+           CASE WHEN s.event_id_column IS NOT NULL THEN coalesce(max(d.ids), 0) END,
+           count(*) FILTER (WHERE NOT r.copy AND r.prev_t >= r.t - interval '10 seconds'),
            count(*) FILTER (WHERE r.t > coalesce(r.a, now()) + interval '1 hour'),
            CASE WHEN s.received_at_column IS NOT NULL
                 THEN count(*) FILTER (WHERE r.a - r.t > interval '24 hours') END,
            CASE WHEN s.received_at_column IS NOT NULL
                 THEN count(*) FILTER (WHERE r.a - r.t > interval '7 days') END,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.a - r.t)),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM r.a - r.t)),
            CASE WHEN s.source_column IS NOT NULL THEN count(DISTINCT r.channel) END,
            now()
-      FROM pg_temp.cq_refresh_rows r
-     GROUP BY 2, 3;
+      FROM r
+      LEFT JOIN coverage c ON c.day = r.day AND c.ev = r.ev
+      LEFT JOIN reused d ON d.day = r.day AND d.ev = r.ev
+     GROUP BY r.day, r.ev;
     GET DIAGNOSTICS health_rows = ROW_COUNT;
     RAISE NOTICE 'cq.refresh: source "%": tracking health, % days and events (%)', s.name, health_rows,
         clock_timestamp() - t0;
@@ -838,7 +883,8 @@ SELECT funnel, source, step, step_name, users, conversion_from_previous, convers
 
 CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
 SELECT source, day, event_name, rows, events, users, duplicate_rate, missing_id_rate,
-       future_events, late_events, stale_events, channels, refreshed_at
+       server_share, browser_share, both_share, reused_ids, burst_events, future_events,
+       late_events, stale_events, median_lag_seconds, p95_lag_seconds, channels, refreshed_at
   FROM cq_internal.tracking_health_data
  WHERE cq_internal.may_read_source(source);
 
@@ -895,8 +941,15 @@ COMMENT ON COLUMN cq.tracking_health.events IS 'Rows that are not copies (same e
 COMMENT ON COLUMN cq.tracking_health.users IS 'Distinct users with the event that day.';
 COMMENT ON COLUMN cq.tracking_health.duplicate_rate IS 'Copies / rows. NULL without an event id column.';
 COMMENT ON COLUMN cq.tracking_health.missing_id_rate IS 'Rows whose event id is NULL or blank (never deduplicated) / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.server_share IS 'Share of the deduplicated events with a copy from a server (channel server, capi, eapi, events_api, api, s2s, server_api). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.browser_share IS 'Share of the deduplicated events with a copy from the browser or app (channel browser, pixel, web, app, sdk, client). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.both_share IS 'Share of the deduplicated events seen by both a browser and a server copy (Meta''s event coverage). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.reused_ids IS 'Event ids first seen that day (for that event name) that are reused: given to several users, to several values, or to events more than 48 hours apart. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.burst_events IS 'Rows that are not copies and follow a row of the same user and event name by at most 10 seconds: reload loops, double clicks, bots.';
 COMMENT ON COLUMN cq.tracking_health.future_events IS 'Rows stamped more than one hour after their arrival (or after the refresh, without a received-at column): clocks in the future.';
 COMMENT ON COLUMN cq.tracking_health.late_events IS 'Rows arriving more than 24 hours after their time stamp. NULL without a received-at column.';
 COMMENT ON COLUMN cq.tracking_health.stale_events IS 'Rows arriving more than 7 days after their time stamp, which the ad platforms reject. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.median_lag_seconds IS 'Median seconds from the time stamp to the arrival. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.p95_lag_seconds IS '95th percentile of the seconds from the time stamp to the arrival (percentile_cont). NULL without a received-at column.';
 COMMENT ON COLUMN cq.tracking_health.channels IS 'Distinct values of the source column (browser/pixel, server, ...). NULL without a source column.';
 COMMENT ON COLUMN cq.tracking_health.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
