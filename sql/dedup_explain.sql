@@ -80,6 +80,8 @@ INSERT INTO pair VALUES
  ('a test event and a live one', '{"event_name": "Lead", "event_id": "42", "test_event_code": "TEST1"}',
   '{"event_name": "Lead", "event_id": "42"}'),
  ('no times given', '{"event_name": "Lead", "event_id": "42"}', '{"event_name": "Lead", "event_id": "42"}'),
+ ('a time at infinity', '{"event_name": "Lead", "event_id": "42", "event_time": "infinity"}',
+  '{"event_name": "Lead", "event_id": "42", "event_time": "2025-03-01 10:00"}'),
  ('event time when no arrival time', '{"event_name": "Lead", "event_id": "42", "event_time": "2025-03-01 10:00"}',
   '{"event_name": "Lead", "event_id": "42", "event_time": "2025-03-04 10:00"}'),
  ('a 65-character transaction id', ('{"event_name": "buy", "event_id": "' || repeat('x', 65) || '"}')::jsonb,

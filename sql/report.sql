@@ -165,6 +165,40 @@ SELECT day, event_name, rows, events, reused_ids, burst_events, server_share
 SELECT cq.unregister_source('bursty');
 DROP TABLE bursty;
 
+-- Match quality, by hand.  Three lead events: 'a' (a pixel copy with an email, an IP and an
+-- fbp; a server copy adding a phone), 'b' (an email that is not one, a French national phone
+-- number, a 999 IP, a malformed fbp), 'c' (a blank email, an IPv6 address); one view without
+-- customer information.  Shares over the 3 lead events: email present 2/3, usable 1/3; phone
+-- 2/3 and 2/3 (read in FR); ip 3/3 and 2/3; fbp 2/3 and 1/3.  Score = 3 x 1/3 + 2.5 x 2/3 +
+-- 0.375 x 2/3 + 0.75 x 1/3 = 3.1667; the view scores 0.
+CREATE TABLE matchy (u int, t timestamptz, e text, eid text, ch text, email text, phone text,
+                     ip text, fbp text);
+INSERT INTO matchy VALUES
+  (1, '2024-06-01 10:00', 'lead', 'a', 'pixel', 'Jane@Example.com', NULL, '192.168.0.1',
+   'fb.1.1596403881668.1116446470'),
+  (1, '2024-06-01 10:01', 'lead', 'a', 'server', NULL, '+33 1 42 68 53 00', NULL, NULL),
+  (2, '2024-06-01 11:00', 'lead', 'b', 'pixel', 'not an email', '01 42 68 53 00', '999.1.1.1', 'fb.1.123'),
+  (3, '2024-06-01 12:00', 'lead', 'c', 'server', '  ', NULL, '2001:db8::1', NULL),
+  (4, '2024-06-01 13:00', 'view', 'd', 'pixel', NULL, NULL, NULL, NULL);
+SELECT cq.register_source('matchy', 'matchy', 'u', 't', 'e', event_id_column => 'eid',
+                          source_column => 'ch',
+                          customer_columns => '{"email": "email", "phone": "phone", "ip": "ip",
+                                                "fbp": "fbp", "phone_region": "FR"}');
+SELECT source_name, event_quality_rows FROM cq.refresh('matchy');
+SELECT event_name, identifier, events, round(present_share::numeric, 4) AS present,
+       round(valid_share::numeric, 4) AS usable, weight
+  FROM cq.match_quality ORDER BY event_name, identifier;
+SELECT event_name, round(match_score::numeric, 4) AS match_score FROM cq.event_quality
+ WHERE source = 'matchy' ORDER BY 1;
+-- mistakes in customer_columns
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '["email"]');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"emial": "email"}');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"email": "mail"}');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"phone": "phone", "phone_region": "XX"}');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"email": 7}');
+SELECT cq.unregister_source('matchy');
+DROP TABLE matchy;
+
 -- 3. Who sees what.  A role that may not read the table sees nothing of it anywhere, and
 -- cannot tell a source exists.
 SET ROLE regress_cq_stranger;

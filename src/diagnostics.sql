@@ -18,7 +18,7 @@ BEGIN
     IF channel IS NULL THEN
         RETURN NULL;
     END IF;
-    CASE lower(btrim(channel))
+    CASE lower(btrim(channel, E' \t\n\r\f\v'))
         WHEN 'browser', 'pixel', 'web', 'app', 'sdk', 'client' THEN RETURN 'browser';
         WHEN 'server', 'capi', 'eapi', 'events_api', 'api', 's2s', 'server_api' THEN RETURN 'server';
         ELSE
@@ -175,6 +175,13 @@ BEGIN
     lb := CASE WHEN cb IS NOT NULL AND ca IS DISTINCT FROM cb THEN cb ELSE 'second' END;
     ta := coalesce((a->>'received_at')::timestamptz, (a->>'event_time')::timestamptz);
     tb := coalesce((b->>'received_at')::timestamptz, (b->>'event_time')::timestamptz);
+    -- a time at +-infinity is no time: nothing to measure a window on
+    IF NOT isfinite(ta) THEN
+        ta := NULL;
+    END IF;
+    IF NOT isfinite(tb) THEN
+        tb := NULL;
+    END IF;
     gap := CASE WHEN ta IS NULL OR tb IS NULL THEN NULL WHEN ta <= tb THEN tb - ta ELSE ta - tb END;
     first_label := CASE WHEN ta IS NULL OR tb IS NULL THEN NULL WHEN ta <= tb THEN la ELSE lb END;
 
@@ -244,7 +251,7 @@ BEGIN
                                  round(extract(epoch FROM gap) / 3600, 2),
                                  round(extract(epoch FROM gap - win) / 3600, 2));
             ELSIF gap IS NULL AND (once OR fallback IS NOT NULL) THEN
-                r := r || text 'no time on one copy: the 48-hour window was not checked';
+                r := r || text 'no finite time on one copy: the 48-hour window was not checked';
             END IF;
             IF once THEN
                 IF fallback IS NOT NULL THEN
@@ -335,7 +342,7 @@ c AS (
 p AS (
     SELECT x.counted_once, x.reasons
       FROM c, cq_internal.dedup_explain_pair(c.j, c.next, %8$L) x
-     WHERE c.next_t IS NOT NULL AND c.next_t - c.t <= interval '5 minutes'),
+     WHERE c.next_t IS NOT NULL AND c.next_t <= c.t + interval '5 minutes' AND pg_catalog.isfinite(c.t)),
 n AS (SELECT pg_catalog.count(*) AS total FROM p)
 SELECT %8$L::text, q.kind, pg_catalog.count(*), pg_catalog.count(*)::float8 / pg_catalog.max(n.total),
        pg_catalog.min(q.reason)
@@ -372,3 +379,97 @@ $$;
 
 COMMENT ON FUNCTION cq.dedup_explain(text, text) IS
 'Why copies in a registered source do not deduplicate under a platform''s rule (tiktok, meta, google, or cq, the default): pairs of rows of one user with the same event name up to case and whitespace, stamped at most 5 minutes apart, judged by cq.dedup_explain(jsonb, jsonb); the reasons of the pairs not counted once, by kind, counted and ranked, with one example each, and the pairs counted once. Reads the source with the caller''s privileges.';
+
+-- ---------------------------------------------------------------------------
+-- Match quality: the customer information an event carries for the ad
+-- platforms' matching (README, "Match quality")
+-- ---------------------------------------------------------------------------
+
+-- The identifiers a source may map to columns, and their weight in the
+-- 0-10 match score.  The weights are ours: the platforms publish which
+-- parameters help matching most (email and phone first, then external ids,
+-- click ids and browser ids, then IP address and user agent together), not
+-- a formula.  They sum to 10.
+CREATE FUNCTION cq_internal.match_weight(identifier text)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE identifier
+    WHEN 'email' THEN 3.0 WHEN 'phone' THEN 2.5 WHEN 'external_id' THEN 1.5
+    WHEN 'fbc' THEN 1.0 WHEN 'fbp' THEN 0.75 WHEN 'ip' THEN 0.375 WHEN 'user_agent' THEN 0.375
+    WHEN 'ttclid' THEN 0.25 WHEN 'gclid' THEN 0.25 END
+$$;
+
+COMMENT ON FUNCTION cq_internal.match_weight(text) IS
+'Weight of an identifier in the 0-10 match score: email 3, phone 2.5, external_id 1.5, fbc 1, fbp 0.75, ip 0.375, user_agent 0.375, ttclid 0.25, gclid 0.25 (ours; the platforms publish no formula). NULL for an unknown identifier.';
+
+-- Whether a value of an identifier would be usable by the platforms: email
+-- and phone through the extension's own normalizers (Meta's rules; phones
+-- without a country code read in "region"), ip shaped like an IPv4 or IPv6
+-- address, fbp and fbc in Meta's fb.<subdomain>.<creation time>.<id> form,
+-- the others not blank.  NULL for NULL.
+CREATE FUNCTION cq_internal.identifier_valid(identifier text, value text, region text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE
+    WHEN value IS NULL THEN NULL
+    WHEN identifier = 'email' THEN cq.normalize_email(value, 'meta') IS NOT NULL
+    WHEN identifier = 'phone' THEN cq.normalize_phone(value, region, 'meta') IS NOT NULL
+    WHEN identifier = 'ip' THEN btrim(value) ~ '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$'
+                            OR (btrim(value) ~ '^[0-9A-Fa-f:.]+$' AND btrim(value) ~ ':.*:')
+    WHEN identifier = 'fbp' THEN btrim(value) ~ '^fb\.[0-9]+\.[0-9]{10,13}\.[0-9]+$'
+    WHEN identifier = 'fbc' THEN btrim(value) ~ '^fb\.[0-9]+\.[0-9]{10,13}\.[^[:space:]]+$'
+    ELSE btrim(value) <> '' END
+$$;
+
+COMMENT ON FUNCTION cq_internal.identifier_valid(text, text, text) IS
+'Whether a value of an identifier is usable: email and phone normalize (cq.normalize_email, cq.normalize_phone, Meta''s rules, phones read in region), ip is an IPv4 or IPv6 address, fbp and fbc have Meta''s fb.N.<time>.<id> form, the others are not blank. NULL for NULL.';
+
+-- The customer_columns argument of cq.register_source: an object mapping
+-- identifiers to columns of rel (plus phone_region, a region code, not a
+-- column); a clean error otherwise.
+CREATE FUNCTION cq_internal.check_customer_columns(rel regclass, customer_columns jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k text;
+    v jsonb;
+BEGIN
+    IF customer_columns IS NULL THEN
+        RETURN;
+    END IF;
+    IF jsonb_typeof(customer_columns) <> 'object' THEN
+        RAISE EXCEPTION 'customer_columns must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example ''{"email": "email", "phone": "phone_number", "phone_region": "FR"}''.';
+    END IF;
+    FOR k, v IN SELECT * FROM jsonb_each(customer_columns) LOOP
+        IF jsonb_typeof(v) <> 'string' THEN
+            RAISE EXCEPTION 'customer_columns.% must be a string', k
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF k = 'phone_region' THEN
+            IF NOT (v #>> '{}') = ANY (cq.phone_regions()) THEN
+                RAISE EXCEPTION 'unknown phone region "%"', v #>> '{}'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'Use an ISO 3166-1 alpha-2 code that cq.phone_regions() lists, such as US or FR.';
+            END IF;
+        ELSIF cq_internal.match_weight(k) IS NULL THEN
+            RAISE EXCEPTION 'unknown identifier "%" in customer_columns', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Identifiers: email, phone, external_id, ip, user_agent, fbp, fbc, ttclid, gclid; and phone_region, a region code.';
+        ELSE
+            PERFORM cq_internal.check_source_column(rel, (v #>> '{}')::name, 'customer_columns.' || k,
+                                                    'any', true);
+        END IF;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION cq_internal.check_customer_columns(regclass, jsonb) IS
+'Checks the customer_columns of a source: an object whose keys are known identifiers naming columns of rel, and phone_region a known region code; 22023 or 42703 otherwise.';
