@@ -58,11 +58,13 @@ SQL_SOURCES = \
 	src/funnel.sql \
 	src/signal.sql \
 	src/rank.sql \
-	src/report.sql
+	src/report.sql \
+	src/diagnostics.sql
 
 # Released install scripts are files of their own and never change.  The
 # update to 1.1 is its own steps followed by what 1.1 adds that 1.0 did not
-# have at all (src/report.sql), taken from the same source as the install.
+# have at all (src/report.sql, src/diagnostics.sql), taken from the same
+# source as the install.
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.0--1.1.sql
@@ -96,6 +98,7 @@ REGRESS = \
 	rank_measures \
 	rank_events \
 	report \
+	dedup_explain \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \
@@ -127,7 +130,7 @@ endif
 conversion_quality--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ | $(SQL_FILTER) > $@
 
-conversion_quality--1.0--1.1.sql: src/update--1.0--1.1.sql src/report.sql
+conversion_quality--1.0--1.1.sql: src/update--1.0--1.1.sql src/report.sql src/diagnostics.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -88,6 +88,14 @@ SELECT day, event_name, rows, events, users, round(duplicate_rate::numeric, 4) A
        round(missing_id_rate::numeric, 4) AS missing_id, future_events, late_events, stale_events,
        channels
   FROM cq.tracking_health ORDER BY day, event_name;
+-- Coverage of the deduplicated events by channel: Jan 1 cart and Jan 2 purchase were sent by
+-- both; the visits and u2's cart by the pixel only; u1's purchase by the server only.  Lags
+-- (arrival - stamp): 60 s everywhere except u3's visit (-14 h) and u1's purchase (3 days); the
+-- Jan 1 cart's rows lag 60 s each; Jan 2 visit -50400 s.  No reused ids, no bursts (the
+-- rows a second apart are copies).
+SELECT day, event_name, server_share, browser_share, both_share, reused_ids, burst_events,
+       median_lag_seconds, p95_lag_seconds
+  FROM cq.tracking_health ORDER BY day, event_name;
 -- Funnel visit -> cart -> purchase within 2 days, copies left out: u1 all three (cart 1 h
 -- after the visit, purchase 46 h after the cart), u2 two (cart 12 h after), u3 one.
 -- Step 2: median of 3600 and 43200 s = 23400, p90 = 3600 + 0.9 * 39600 = 39240.
@@ -140,6 +148,57 @@ SELECT event_name, rows, deduplicated_events, round(weekly_volume::numeric, 1) A
 SELECT cq.unregister_source('planted');
 DROP TABLE planted;
 
+-- Reused ids and bursts, by hand: user 1 views three times, 3 s then 17 s apart (one burst);
+-- id 'same' is given to two users, id 'x' to two values, id 'late' to two purchases 3 days
+-- apart (each reused, counted on the day it was first seen).
+CREATE TABLE bursty (u int, t timestamptz, e text, id text, v numeric);
+INSERT INTO bursty VALUES
+  (1, '2024-05-01 10:00:00', 'view', 'a1', 0), (1, '2024-05-01 10:00:03', 'view', 'a2', 0),
+  (1, '2024-05-01 10:00:20', 'view', 'a3', 0), (2, '2024-05-01 10:00', 'buy', 'same', 5),
+  (3, '2024-05-01 11:00', 'buy', 'same', 5), (4, '2024-05-01 12:00', 'buy', 'x', 10),
+  (4, '2024-05-01 12:30', 'buy', 'x', 20), (5, '2024-05-01 09:00', 'buy', 'late', 7),
+  (5, '2024-05-04 09:00', 'buy', 'late', 7);
+SELECT cq.register_source('bursty', 'bursty', 'u', 't', 'e', 'v', 'id');
+SELECT source_name, tracking_health_rows FROM cq.refresh('bursty');
+SELECT day, event_name, rows, events, reused_ids, burst_events, server_share
+  FROM cq.tracking_health WHERE source = 'bursty' ORDER BY day, event_name;
+SELECT cq.unregister_source('bursty');
+DROP TABLE bursty;
+
+-- Match quality, by hand.  Three lead events: 'a' (a pixel copy with an email, an IP and an
+-- fbp; a server copy adding a phone), 'b' (an email that is not one, a French national phone
+-- number, a 999 IP, a malformed fbp), 'c' (a blank email, an IPv6 address); one view without
+-- customer information.  Shares over the 3 lead events: email present 2/3, usable 1/3; phone
+-- 2/3 and 2/3 (read in FR); ip 3/3 and 2/3; fbp 2/3 and 1/3.  Score = 3 x 1/3 + 2.5 x 2/3 +
+-- 0.375 x 2/3 + 0.75 x 1/3 = 3.1667; the view scores 0.
+CREATE TABLE matchy (u int, t timestamptz, e text, eid text, ch text, email text, phone text,
+                     ip text, fbp text);
+INSERT INTO matchy VALUES
+  (1, '2024-06-01 10:00', 'lead', 'a', 'pixel', 'Jane@Example.com', NULL, '192.168.0.1',
+   'fb.1.1596403881668.1116446470'),
+  (1, '2024-06-01 10:01', 'lead', 'a', 'server', NULL, '+33 1 42 68 53 00', NULL, NULL),
+  (2, '2024-06-01 11:00', 'lead', 'b', 'pixel', 'not an email', '01 42 68 53 00', '999.1.1.1', 'fb.1.123'),
+  (3, '2024-06-01 12:00', 'lead', 'c', 'server', '  ', NULL, '2001:db8::1', NULL),
+  (4, '2024-06-01 13:00', 'view', 'd', 'pixel', NULL, NULL, NULL, NULL);
+SELECT cq.register_source('matchy', 'matchy', 'u', 't', 'e', event_id_column => 'eid',
+                          source_column => 'ch',
+                          customer_columns => '{"email": "email", "phone": "phone", "ip": "ip",
+                                                "fbp": "fbp", "phone_region": "FR"}');
+SELECT source_name, event_quality_rows FROM cq.refresh('matchy');
+SELECT event_name, identifier, events, round(present_share::numeric, 4) AS present,
+       round(valid_share::numeric, 4) AS usable, weight
+  FROM cq.match_quality ORDER BY event_name, identifier;
+SELECT event_name, round(match_score::numeric, 4) AS match_score FROM cq.event_quality
+ WHERE source = 'matchy' ORDER BY 1;
+-- mistakes in customer_columns
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '["email"]');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"emial": "email"}');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"email": "mail"}');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"phone": "phone", "phone_region": "XX"}');
+SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"email": 7}');
+SELECT cq.unregister_source('matchy');
+DROP TABLE matchy;
+
 -- 3. Who sees what.  A role that may not read the table sees nothing of it anywhere, and
 -- cannot tell a source exists.
 SET ROLE regress_cq_stranger;
@@ -150,7 +209,8 @@ SELECT (SELECT count(*) FROM cq.event_sources) AS sources, (SELECT count(*) FROM
 SELECT * FROM cq.refresh('shop');
 SELECT count(*) FROM cq.refresh();          -- no source it may refresh: nothing happens
 SELECT cq.unregister_source('shop');
-INSERT INTO cq_internal.tracking_health_data VALUES ('shop', '2024-02-01', 'visit', 1, 1, 1, 0, 0, 0, 0, 0, 1, now());
+INSERT INTO cq_internal.tracking_health_data (source, day, event_name, rows, events, users, burst_events, future_events, refreshed_at)
+  VALUES ('shop', '2024-02-01', 'visit', 1, 1, 1, 0, 0, now());
 RESET ROLE;
 -- A reader of the table sees every report, and may not change them
 SET ROLE regress_cq_reader;

@@ -83,6 +83,22 @@ cq_phone_to_e164(const char *number, size_t len, const char *region,
 			!(as_international(text, region != NULL, &alt) &&
 			  parse_valid(util, alt, reg, &e164)))
 			return CQ_PHONE_INVALID;
+
+		/*
+		 * The answer must read back as itself.  A national number can keep a
+		 * prefix that libphonenumber strips from the international form (a
+		 * Mexican "1" after +52: "114989489018" in MX gives +5214989489018,
+		 * which reads back as +524989489018), so read the E.164 form again
+		 * until it no longer changes; a few rounds are enough.
+		 */
+		for (int round = 0; round < 3; round++)
+		{
+			std::string again;
+
+			if (!parse_valid(util, e164, "ZZ", &again) || again == e164)
+				break;
+			e164 = again;
+		}
 		if (e164.size() >= CQ_PHONE_BUFSIZE)
 			return CQ_PHONE_INVALID;
 		std::memcpy(out, e164.c_str(), e164.size() + 1);

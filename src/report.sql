@@ -114,6 +114,7 @@ CREATE TABLE cq.event_sources (
     source_column name,
     received_at_column name,
     entry_events text[],
+    customer_columns jsonb CHECK (jsonb_typeof(customer_columns) = 'object'),
     horizon interval NOT NULL DEFAULT '30 days' CHECK (horizon > '0'),
     within interval NOT NULL DEFAULT '7 days' CHECK (within >= '0'),
     registered_by name NOT NULL DEFAULT current_user,
@@ -167,6 +168,7 @@ CREATE TABLE cq_internal.event_quality_data (
     advice text,
     recommended boolean NOT NULL,
     rank bigint,
+    match_score double precision,
     refreshed_at timestamptz NOT NULL,
     PRIMARY KEY (source, event_name)
 );
@@ -195,13 +197,35 @@ CREATE TABLE cq_internal.tracking_health_data (
     users bigint NOT NULL,
     duplicate_rate double precision,
     missing_id_rate double precision,
+    server_share double precision,
+    browser_share double precision,
+    both_share double precision,
+    reused_ids bigint,
+    burst_events bigint NOT NULL,
     future_events bigint NOT NULL,
     late_events bigint,
     stale_events bigint,
+    median_lag_seconds double precision,
+    p95_lag_seconds double precision,
     channels bigint,
     refreshed_at timestamptz NOT NULL,
     PRIMARY KEY (source, day, event_name)
 );
+
+CREATE TABLE cq_internal.match_quality_data (
+    source text NOT NULL REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    event_name text NOT NULL,
+    identifier text NOT NULL,
+    events bigint NOT NULL,
+    present_share double precision NOT NULL,
+    valid_share double precision NOT NULL,
+    weight double precision NOT NULL,
+    refreshed_at timestamptz NOT NULL,
+    PRIMARY KEY (source, event_name, identifier)
+);
+
+COMMENT ON TABLE cq_internal.match_quality_data IS
+'Rows of cq.match_quality, written by cq.refresh.';
 
 COMMENT ON TABLE cq_internal.event_quality_data IS
 'Rows of cq.event_quality, written by cq.refresh.';
@@ -215,6 +239,7 @@ SELECT pg_catalog.pg_extension_config_dump('cq.funnels', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.event_quality_data', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.funnel_report_data', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.tracking_health_data', '');
+SELECT pg_catalog.pg_extension_config_dump('cq_internal.match_quality_data', '');
 
 CREATE FUNCTION cq_internal.may_read_source(source text)
 RETURNS boolean
@@ -295,9 +320,15 @@ CREATE POLICY readers ON cq_internal.tracking_health_data FOR SELECT
 CREATE POLICY owners ON cq_internal.tracking_health_data FOR ALL
     USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
 
+ALTER TABLE cq_internal.match_quality_data ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq_internal.match_quality_data FOR SELECT
+    USING (cq_internal.may_read_source(source));
+CREATE POLICY owners ON cq_internal.match_quality_data FOR ALL
+    USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON cq.event_sources, cq.funnels,
     cq_internal.event_quality_data, cq_internal.funnel_report_data,
-    cq_internal.tracking_health_data TO PUBLIC;
+    cq_internal.tracking_health_data, cq_internal.match_quality_data TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Registration
@@ -386,7 +417,8 @@ CREATE FUNCTION cq.register_source(name text, relation regclass, user_column nam
                                    entry_events text[] DEFAULT NULL,
                                    received_at_column name DEFAULT NULL,
                                    horizon interval DEFAULT '30 days',
-                                   within interval DEFAULT '7 days')
+                                   within interval DEFAULT '7 days',
+                                   customer_columns jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -421,6 +453,7 @@ BEGIN
     END IF;
     PERFORM cq_internal.check_source(relation, user_column, time_column, event_column, value_column,
                                      event_id_column, source_column, received_at_column);
+    PERFORM cq_internal.check_customer_columns(relation, customer_columns);
     IF horizon IS NULL OR horizon <= interval '0' THEN
         RAISE EXCEPTION 'horizon must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -442,17 +475,18 @@ BEGIN
                source_column = register_source.source_column,
                received_at_column = register_source.received_at_column,
                entry_events = register_source.entry_events, horizon = register_source.horizon,
-               within = register_source.within, registered_by = current_user, registered_at = now()
+               within = register_source.within, customer_columns = register_source.customer_columns,
+               registered_by = current_user, registered_at = now()
          WHERE s.name = register_source.name;
     ELSE
         BEGIN
             INSERT INTO cq.event_sources (name, relation_schema, relation_name, relation_owner,
                                           user_column, time_column, event_column, value_column,
                                           event_id_column, source_column, received_at_column,
-                                          entry_events, horizon, within)
+                                          entry_events, horizon, within, customer_columns)
             VALUES (register_source.name, nsp, rel, own, user_column, time_column, event_column,
                     value_column, event_id_column, source_column, received_at_column, entry_events,
-                    horizon, within);
+                    horizon, within, customer_columns);
         EXCEPTION WHEN unique_violation OR insufficient_privilege THEN
             RAISE EXCEPTION 'a source named "%" already exists', register_source.name
                 USING ERRCODE = 'duplicate_object',
@@ -462,8 +496,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION cq.register_source(text, regclass, name, name, name, name, name, name, text[], name, interval, interval) IS
-'Registers (or updates) an event source: relation and the columns holding the user, the event time, the event name, and optionally the revenue value, the event id (for deduplication), the sending channel (browser/pixel, server), the time the row was received, the entry (acquisition) events and the landmark windows of cq.rank_events. Every column is checked. Only the owner of the relation (or a member of its role) may register it; registering a name again replaces its mapping and drops its reports.';
+COMMENT ON FUNCTION cq.register_source(text, regclass, name, name, name, name, name, name, text[], name, interval, interval, jsonb) IS
+'Registers (or updates) an event source: relation and the columns holding the user, the event time, the event name, and optionally the revenue value, the event id (for deduplication), the sending channel (browser/pixel, server), the time the row was received, the entry (acquisition) events, the landmark windows of cq.rank_events, and the columns of customer information (customer_columns: email, phone, external_id, ip, user_agent, fbp, fbc, ttclid, gclid, and phone_region). Every column is checked. Only the owner of the relation (or a member of its role) may register it; registering a name again replaces its mapping and drops its reports.';
 
 CREATE FUNCTION cq.unregister_source(name text)
 RETURNS void
@@ -591,6 +625,7 @@ BEGIN
     END IF;
     PERFORM cq_internal.check_source(rel, s.user_column, s.time_column, s.event_column, s.value_column,
                                      s.event_id_column, s.source_column, s.received_at_column);
+    PERFORM cq_internal.check_customer_columns(rel, s.customer_columns);
 
     IF to_regclass('pg_temp.cq_refresh_rows') IS NOT NULL THEN
         DROP TABLE pg_temp.cq_refresh_rows;
@@ -600,7 +635,12 @@ BEGIN
     -- out of the windows
     EXECUTE format(
         'CREATE TEMPORARY TABLE cq_refresh_rows ON COMMIT DROP AS '
-        'SELECT u, t, a, ev, v, id, channel, k IS NULL AND %s AS blank_id, '
+        'SELECT *, CASE WHEN k IS NOT NULL AND ok '
+        '               THEN k::pg_catalog.text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) '
+        '                    pg_catalog.sum(CASE WHEN copy THEN 0 ELSE 1 END) '
+        '                    OVER (PARTITION BY k, ok ORDER BY t ROWS UNBOUNDED PRECEDING) '
+        '               ELSE ''r'' OPERATOR(pg_catalog.||) pg_catalog.row_number() OVER () END AS grp '
+        '  FROM (SELECT u, t, a, ev, v, id, channel, m, k, ok, k IS NULL AND %s AS blank_id, '
         '       CASE WHEN k IS NULL OR NOT ok THEN false '
         '            ELSE NOT cq.dedup_keep(t, ''48 hours''::pg_catalog.interval) '
         '                 OVER (PARTITION BY k, ok ORDER BY t) END AS copy '
@@ -608,9 +648,9 @@ BEGIN
         '                  OPERATOR(pg_catalog.<>) ALL (''{NaN,Infinity,-Infinity}''::pg_catalog.float8[]), true) AS ok, '
         '               cq.dedup_key(ev, id) AS k '
         '          FROM (SELECT e.%I AS u, e.%I::pg_catalog.timestamptz AS t, %s AS a, '
-        '                       e.%I::pg_catalog.text AS ev, %s AS v, %s AS id, %s AS channel '
+        '                       e.%I::pg_catalog.text AS ev, %s AS v, %s AS id, %s AS channel, %s AS m '
         '                  FROM %s e '
-        '                 WHERE e.%I IS NOT NULL AND e.%I IS NOT NULL AND e.%I IS NOT NULL) r) q',
+        '                 WHERE e.%I IS NOT NULL AND e.%I IS NOT NULL AND e.%I IS NOT NULL) r) q) c',
         (s.event_id_column IS NOT NULL)::text,
         s.user_column, s.time_column,
         CASE WHEN s.received_at_column IS NULL THEN 'NULL::pg_catalog.timestamptz'
@@ -622,6 +662,12 @@ BEGIN
              ELSE format('e.%I::pg_catalog.text', s.event_id_column) END,
         CASE WHEN s.source_column IS NULL THEN 'NULL::pg_catalog.text'
              ELSE format('e.%I::pg_catalog.text', s.source_column) END,
+        -- the customer information, as {identifier: value}
+        coalesce((SELECT 'pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('
+                         || string_agg(format('%L, e.%I::pg_catalog.text', c.key, c.value), ', ')
+                         || '))'
+                    FROM jsonb_each_text(s.customer_columns) c WHERE c.key <> 'phone_region'),
+                 'NULL::pg_catalog.jsonb'),
         rel, s.user_column, s.time_column, s.event_column);
     GET DIAGNOSTICS rows_read = ROW_COUNT;
     RAISE NOTICE 'cq.refresh: source "%": read % rows (%)', s.name, rows_read, clock_timestamp() - t0;
@@ -633,25 +679,92 @@ BEGIN
                      FILTER (WHERE isfinite(r.t)), now())
       INTO until FROM pg_temp.cq_refresh_rows r;
 
-    -- tracking health, per UTC day of the event time and event name
+    -- tracking health, per UTC day of the event time and event name.  A
+    -- deduplicated event is a kept row with its copies (numbered by the kept
+    -- rows before it under the same key), on the day of its kept row.
     DELETE FROM cq_internal.tracking_health_data d WHERE d.source = s.name;
     INSERT INTO cq_internal.tracking_health_data
-    SELECT s.name, (r.t AT TIME ZONE 'UTC')::date, r.ev, count(*), count(*) FILTER (WHERE NOT r.copy),
-           count(DISTINCT r.u),
+    WITH r AS (
+        SELECT x.*, (x.t AT TIME ZONE 'UTC')::date AS day,
+               cq_internal.channel_kind(x.channel, false) AS kind,
+               lag(x.t) OVER (PARTITION BY x.u, x.ev ORDER BY x.t, x.copy) AS prev_t
+          FROM pg_temp.cq_refresh_rows x),
+    events AS (         -- one row per deduplicated event
+        SELECT (array_agg(r.day) FILTER (WHERE NOT r.copy))[1] AS day,
+               (array_agg(r.ev) FILTER (WHERE NOT r.copy))[1] AS ev,
+               bool_or(r.kind = 'browser') AS browser, bool_or(r.kind = 'server') AS server
+          FROM r GROUP BY r.grp),
+    coverage AS (
+        SELECT e.day, e.ev,
+               avg(coalesce(e.server, false)::int)::float8 AS server_share,
+               avg(coalesce(e.browser, false)::int)::float8 AS browser_share,
+               avg((coalesce(e.server, false) AND coalesce(e.browser, false))::int)::float8 AS both_share
+          FROM events e WHERE e.day IS NOT NULL GROUP BY 1, 2),
+    reused AS (         -- ids given to several users, values, or events beyond the window
+        SELECT i.day, i.ev, count(*) AS ids
+          FROM (SELECT r.ev, r.id, min(r.day) AS day
+                  FROM r WHERE r.k IS NOT NULL
+                 GROUP BY r.ev, r.id
+                HAVING count(DISTINCT r.u) > 1 OR count(DISTINCT r.v) > 1
+                       OR count(*) FILTER (WHERE NOT r.copy) > 1) i
+         GROUP BY 1, 2)
+    SELECT s.name, r.day, r.ev, count(*), count(*) FILTER (WHERE NOT r.copy), count(DISTINCT r.u),
            CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.copy::int)::float8 END,
            CASE WHEN s.event_id_column IS NOT NULL THEN avg(r.blank_id::int)::float8 END,
+           CASE WHEN s.source_column IS NOT NULL THEN max(c.server_share) END,
+           CASE WHEN s.source_column IS NOT NULL THEN max(c.browser_share) END,
+           CASE WHEN s.source_column IS NOT NULL THEN max(c.both_share) END,
+           CASE WHEN s.event_id_column IS NOT NULL THEN coalesce(max(d.ids), 0) END,
+           count(*) FILTER (WHERE NOT r.copy AND r.prev_t >= r.t - interval '10 seconds'),
            count(*) FILTER (WHERE r.t > coalesce(r.a, now()) + interval '1 hour'),
+           -- comparisons, not differences: a time at +-infinity has no
+           -- difference but is later or earlier than any other
            CASE WHEN s.received_at_column IS NOT NULL
-                THEN count(*) FILTER (WHERE r.a - r.t > interval '24 hours') END,
+                THEN count(*) FILTER (WHERE r.a > r.t + interval '24 hours') END,
            CASE WHEN s.received_at_column IS NOT NULL
-                THEN count(*) FILTER (WHERE r.a - r.t > interval '7 days') END,
+                THEN count(*) FILTER (WHERE r.a > r.t + interval '7 days') END,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.a - r.t))
+               FILTER (WHERE isfinite(r.a) AND isfinite(r.t)),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM r.a - r.t))
+               FILTER (WHERE isfinite(r.a) AND isfinite(r.t)),
            CASE WHEN s.source_column IS NOT NULL THEN count(DISTINCT r.channel) END,
            now()
-      FROM pg_temp.cq_refresh_rows r
-     GROUP BY 2, 3;
+      FROM r
+      LEFT JOIN coverage c ON c.day = r.day AND c.ev = r.ev
+      LEFT JOIN reused d ON d.day = r.day AND d.ev = r.ev
+     GROUP BY r.day, r.ev;
     GET DIAGNOSTICS health_rows = ROW_COUNT;
     RAISE NOTICE 'cq.refresh: source "%": tracking health, % days and events (%)', s.name, health_rows,
         clock_timestamp() - t0;
+
+    -- match quality: per event name and identifier, the share of the
+    -- deduplicated events that carry it (on any copy) and that carry a
+    -- usable value (cq_internal.identifier_valid)
+    DELETE FROM cq_internal.match_quality_data d WHERE d.source = s.name;
+    IF s.customer_columns IS NOT NULL THEN
+        INSERT INTO cq_internal.match_quality_data
+        WITH events AS (
+            SELECT r.grp, (array_agg(r.ev) FILTER (WHERE NOT r.copy))[1] AS ev
+              FROM pg_temp.cq_refresh_rows r GROUP BY r.grp),
+        n AS (SELECT e.ev, count(*) AS events FROM events e WHERE e.ev IS NOT NULL GROUP BY 1),
+        carried AS (
+            SELECT r.grp, c.key AS identifier,
+                   bool_or(btrim(c.value) <> '') AS present,
+                   bool_or(coalesce(cq_internal.identifier_valid(c.key, c.value,
+                                                                 s.customer_columns->>'phone_region'), false))
+                       AS valid
+              FROM pg_temp.cq_refresh_rows r, jsonb_each_text(r.m) c
+             GROUP BY 1, 2),
+        ids AS (SELECT k AS identifier FROM jsonb_object_keys(s.customer_columns) k WHERE k <> 'phone_region')
+        SELECT s.name, n.ev, i.identifier, n.events,
+               count(*) FILTER (WHERE c.present)::float8 / n.events,
+               count(*) FILTER (WHERE c.valid)::float8 / n.events,
+               cq_internal.match_weight(i.identifier), now()
+          FROM n CROSS JOIN ids i
+          LEFT JOIN events e ON e.ev = n.ev
+          LEFT JOIN carried c ON c.grp = e.grp AND c.identifier = i.identifier
+         GROUP BY n.ev, i.identifier, n.events;
+    END IF;
 
     -- event quality: volumes from the rows read, signal from cq.rank_events
     DELETE FROM cq_internal.event_quality_data d WHERE d.source = s.name;
@@ -679,7 +792,9 @@ BEGIN
            k.correlation, k.p_value, k.q_value, k.revenue_share,
            extract(epoch FROM k.median_event_latency)::float8 / 3600,
            extract(epoch FROM k.median_lead_time)::float8 / 3600,
-           k.is_revenue_event, k.verdict, k.advice, coalesce(k.recommended, false), k.rank, now()
+           k.is_revenue_event, k.verdict, k.advice, coalesce(k.recommended, false), k.rank,
+           (SELECT sum(mq.weight * mq.valid_share) FROM cq_internal.match_quality_data mq
+             WHERE mq.source = s.name AND mq.event_name = v.ev), now()
       FROM (SELECT r.ev, count(*) AS n, count(DISTINCT r.u) AS users,
                    count(*) FILTER (WHERE NOT r.copy) AS kept,
                    count(*) FILTER (WHERE NOT r.copy AND r.t <= until) AS kept_until,
@@ -826,7 +941,8 @@ CREATE VIEW cq.event_quality WITH (security_invoker = true) AS
 SELECT source, event_name, rows, users, deduplicated_events, duplicate_rate, missing_id_rate,
        weekly_volume, users_with_event, conversion_rate, baseline_conversion_rate, lift,
        odds_ratio, correlation, p_value, q_value, revenue_share, median_event_latency_hours,
-       median_lead_time_hours, is_revenue_event, verdict, advice, recommended, rank, refreshed_at
+       median_lead_time_hours, is_revenue_event, verdict, advice, recommended, rank, match_score,
+       refreshed_at
   FROM cq_internal.event_quality_data
  WHERE cq_internal.may_read_source(source);
 
@@ -838,11 +954,28 @@ SELECT funnel, source, step, step_name, users, conversion_from_previous, convers
 
 CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
 SELECT source, day, event_name, rows, events, users, duplicate_rate, missing_id_rate,
-       future_events, late_events, stale_events, channels, refreshed_at
+       server_share, browser_share, both_share, reused_ids, burst_events, future_events,
+       late_events, stale_events, median_lag_seconds, p95_lag_seconds, channels, refreshed_at
   FROM cq_internal.tracking_health_data
  WHERE cq_internal.may_read_source(source);
 
-GRANT SELECT ON cq.event_quality, cq.funnel_report, cq.tracking_health TO PUBLIC;
+CREATE VIEW cq.match_quality WITH (security_invoker = true) AS
+SELECT source, event_name, identifier, events, present_share, valid_share, weight, refreshed_at
+  FROM cq_internal.match_quality_data
+ WHERE cq_internal.may_read_source(source);
+
+GRANT SELECT ON cq.event_quality, cq.funnel_report, cq.tracking_health, cq.match_quality TO PUBLIC;
+
+COMMENT ON VIEW cq.match_quality IS
+'Per registered source, event name and identifier of customer information (email, phone, external_id, ip, user_agent, fbp, fbc, ttclid, gclid, as registered in customer_columns): the share of the deduplicated events carrying it and carrying a usable value, as of the last cq.refresh. Rows of sources the reader may read.';
+COMMENT ON COLUMN cq.match_quality.source IS 'Registered source.';
+COMMENT ON COLUMN cq.match_quality.event_name IS 'Event name.';
+COMMENT ON COLUMN cq.match_quality.identifier IS 'email, phone, external_id, ip, user_agent, fbp, fbc, ttclid or gclid.';
+COMMENT ON COLUMN cq.match_quality.events IS 'Deduplicated events of the event name.';
+COMMENT ON COLUMN cq.match_quality.present_share IS 'Share of those events with a non-blank value on some copy.';
+COMMENT ON COLUMN cq.match_quality.valid_share IS 'Share with a usable value on some copy: email and phone normalize (Meta''s rules), ip is an address, fbp and fbc have Meta''s form, the others are not blank.';
+COMMENT ON COLUMN cq.match_quality.weight IS 'Weight of the identifier in the 0-10 match score of cq.event_quality (ours: email 3, phone 2.5, external_id 1.5, fbc 1, fbp 0.75, ip and user_agent 0.375 each, ttclid and gclid 0.25 each).';
+COMMENT ON COLUMN cq.match_quality.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
 
 COMMENT ON VIEW cq.event_quality IS
 'Per registered source and event name: volumes, duplicates and the signal statistics and verdict of cq.rank_events, as of the last cq.refresh. Rows of sources the reader may read.';
@@ -870,6 +1003,7 @@ COMMENT ON COLUMN cq.event_quality.verdict IS 'ready, too rare, too late, no sig
 COMMENT ON COLUMN cq.event_quality.advice IS 'The verdict in a sentence a marketer can act on.';
 COMMENT ON COLUMN cq.event_quality.recommended IS 'True on at most one event per source: the best ready event to optimize ad bidding on.';
 COMMENT ON COLUMN cq.event_quality.rank IS 'Order of cq.rank_events within the source (1 = best). NULL without a value column.';
+COMMENT ON COLUMN cq.event_quality.match_score IS '0-10: the weighted share of the event''s deduplicated events carrying usable customer information (cq.match_quality; our weights, in the spirit of Meta''s Event Match Quality, whose formula is not public). NULL without customer columns.';
 COMMENT ON COLUMN cq.event_quality.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';
 
 COMMENT ON VIEW cq.funnel_report IS
@@ -895,8 +1029,15 @@ COMMENT ON COLUMN cq.tracking_health.events IS 'Rows that are not copies (same e
 COMMENT ON COLUMN cq.tracking_health.users IS 'Distinct users with the event that day.';
 COMMENT ON COLUMN cq.tracking_health.duplicate_rate IS 'Copies / rows. NULL without an event id column.';
 COMMENT ON COLUMN cq.tracking_health.missing_id_rate IS 'Rows whose event id is NULL or blank (never deduplicated) / rows. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.server_share IS 'Share of the deduplicated events with a copy from a server (channel server, capi, eapi, events_api, api, s2s, server_api). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.browser_share IS 'Share of the deduplicated events with a copy from the browser or app (channel browser, pixel, web, app, sdk, client). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.both_share IS 'Share of the deduplicated events seen by both a browser and a server copy (Meta''s event coverage). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.reused_ids IS 'Event ids first seen that day (for that event name) that are reused: given to several users, to several values, or to events more than 48 hours apart. NULL without an event id column.';
+COMMENT ON COLUMN cq.tracking_health.burst_events IS 'Rows that are not copies and follow a row of the same user and event name by at most 10 seconds: reload loops, double clicks, bots.';
 COMMENT ON COLUMN cq.tracking_health.future_events IS 'Rows stamped more than one hour after their arrival (or after the refresh, without a received-at column): clocks in the future.';
 COMMENT ON COLUMN cq.tracking_health.late_events IS 'Rows arriving more than 24 hours after their time stamp. NULL without a received-at column.';
 COMMENT ON COLUMN cq.tracking_health.stale_events IS 'Rows arriving more than 7 days after their time stamp, which the ad platforms reject. NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.median_lag_seconds IS 'Median seconds from the time stamp to the arrival (rows with finite times). NULL without a received-at column.';
+COMMENT ON COLUMN cq.tracking_health.p95_lag_seconds IS '95th percentile of the seconds from the time stamp to the arrival (percentile_cont). NULL without a received-at column.';
 COMMENT ON COLUMN cq.tracking_health.channels IS 'Distinct values of the source column (browser/pixel, server, ...). NULL without a source column.';
 COMMENT ON COLUMN cq.tracking_health.refreshed_at IS 'Start of the transaction of the cq.refresh that wrote the row.';

@@ -37,7 +37,7 @@ def main():
     run("test/data/gen_warehouse.sql")
     run("test/data/load_uci.sql", "test/data/load_otto.sql", "test/data/load_olist.sql")
     report = run("test/demo.sql", quiet=False)
-    expect("report.sections", all(f"== {i}. " in report for i in range(1, 13)), report[:500])
+    expect("report.sections", all(f"== {i}. " in report for i in range(1, 14)), report[:500])
 
     rec = dict(psql("SELECT source, string_agg(event_name, ',') FROM cq.event_quality "
                     "WHERE recommended GROUP BY source"))
@@ -80,6 +80,20 @@ def main():
     p = psql("SELECT rows, deduplicated_events FROM cq.event_quality "
              "WHERE source = 'web' AND event_name = 'purchase'")[0]
     expect("defects.purchase_copies", int(p[1]) < int(p[0]) * 0.6, p)
+
+    # coverage, reused ids, and why copies fail to deduplicate (the planted blank pixel ids)
+    cov = dict(psql("SELECT event_name, sum(both_share * events) / sum(events) FROM cq.tracking_health "
+                    "WHERE source = 'web' GROUP BY 1"))
+    expect("coverage.purchase_both", float(cov["purchase"]) > 0.8, cov["purchase"])   # always both
+    expect("coverage.page_view_both", 0.25 < float(cov["page_view"]) < 0.45, cov["page_view"])
+    reused = psql("SELECT coalesce(sum(reused_ids), 0) FROM cq.tracking_health "
+                  "WHERE source = 'web' AND event_name = 'page_view'")[0][0]
+    expect("reused.evt_0000", int(reused) >= 1, reused)
+    why = {r[0]: int(r[1]) for r in psql("SELECT reason, pairs FROM cq.dedup_explain('web', 'meta')")}
+    expect("explain.blank_ids", why.get("event_id missing on the browser copy", 0) > 1000
+           and why.get("event_id missing on the browser copy (an empty string)", 0) > 500, why)
+    expect("explain.most_counted_once", why.get("(counted once)", 0) > 10 * why.get(
+        "event_id missing on the browser copy", 1), why)
 
     o = psql("SELECT string_agg(step_name || ':' || users, ',' ORDER BY step) FROM cq.funnel_report "
              "WHERE source = 'olist'")[0][0]

@@ -30,7 +30,7 @@ from cqtest import expect, finish  # noqa: E402
 
 SIMPLE = {"text": str, "bigint": int, "double precision": float, "numeric": decimal.Decimal,
           "date": datetime.date, "timestamp with time zone": datetime.datetime, "boolean": bool}
-VIEWS = {"event_quality", "funnel_report", "tracking_health"}
+VIEWS = {"event_quality", "funnel_report", "tracking_health", "match_quality"}
 ROLE = "cq_bi_reader"
 
 
@@ -56,7 +56,8 @@ def setup(cur):
         DROP TABLE planted;
         SELECT cq.register_source('web', 'web', 'user_id', 'event_time', 'event_name',
                                   value_column => 'revenue', event_id_column => 'event_id',
-                                  source_column => 'channel', received_at_column => 'arrived_at');
+                                  source_column => 'channel', received_at_column => 'arrived_at',
+                                  customer_columns => '{"external_id": "user_id"}');
         SELECT cq.define_funnel('visit_to_purchase', 'web', '{visit,driver,purchase}', '30 days');
         CREATE TABLE other (u int, t timestamptz, e text);
         INSERT INTO other VALUES (1, '2024-01-01', 'a'), (1, '2024-01-02', 'b');

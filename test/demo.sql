@@ -44,15 +44,25 @@ SELECT source_name AS source, rows_read, event_quality_rows AS events,
 \echo '   duplicates: pixel + server copies and retries of one event (same name and id within'
 \echo '   48 hours); rows without id can never be deduplicated; future: stamped over an hour'
 \echo '   after it arrived (device clocks); late: arrived over a day after its stamp; stale:'
-\echo '   over 7 days (the platforms reject them)'
+\echo '   over 7 days (the platforms reject them); both: deduplicated events seen by the browser'
+\echo '   and the server; reused ids: one id for several users, values or events'
 SELECT source, sum(rows) AS rows, round(100.0 * (1 - sum(events)::numeric / sum(rows)), 1) AS "dup %",
        round((100.0 * sum(missing_id_rate * rows) / sum(rows))::numeric, 1) AS "no id %",
+       round((100.0 * sum(both_share * events) / sum(events))::numeric, 1) AS "both %",
+       sum(reused_ids) AS reused_ids, sum(burst_events) AS bursts,
        sum(future_events) AS future, sum(late_events) AS late, sum(stale_events) AS stale,
        count(DISTINCT day) FILTER (WHERE day > current_date) AS days_in_future
   FROM cq.tracking_health GROUP BY source ORDER BY source;
 
 \echo
-\echo '== 3. Which event deserves to be the optimization event? (cq.event_quality) =='
+\echo '== 3. Why did copies not deduplicate? (cq.dedup_explain, Meta''s rule, web shop) =='
+\echo '   pairs of copies of one event (same user, same name up to case and spaces, at most'
+\echo '   5 minutes apart), the reasons of those Meta would count twice, ranked'
+SELECT reason, pairs, round(100 * share::numeric, 1) AS "% of pairs", example
+  FROM cq.dedup_explain('web', 'meta') LIMIT 6;
+
+\echo
+\echo '== 4. Which event deserves to be the optimization event? (cq.event_quality) =='
 \echo '   per source, deduplicated volume, the landmark comparison of cq.rank_events'
 \echo '   (exposed in the first week after the ad click, revenue in the following 30 days;'
 \echo '   60 for leads), the verdict and the one recommended event'
@@ -68,7 +78,7 @@ SELECT source, event_name, advice FROM cq.event_quality
  ORDER BY source, rank;
 
 \echo
-\echo '== 4. How do users progress? (cq.funnel_report) =='
+\echo '== 5. How do users progress? (cq.funnel_report) =='
 SELECT funnel, step, step_name, users, round(conversion_from_previous::numeric, 3) AS from_previous,
        round(conversion_from_first::numeric, 3) AS from_first,
        CASE WHEN median_seconds_from_previous < 7200
@@ -77,7 +87,7 @@ SELECT funnel, step, step_name, users, round(conversion_from_previous::numeric, 
   FROM cq.funnel_report WHERE source <> 'olist' ORDER BY funnel, step;
 
 \echo
-\echo '== 5. Lead quality by creative: cheap leads that never qualify (cq.window_funnel) =='
+\echo '== 6. Lead quality by creative: cheap leads that never qualify (cq.window_funnel) =='
 SELECT c.creative, count(*) AS users,
        count(*) FILTER (WHERE stage >= 2) AS leads,
        round(count(*) FILTER (WHERE stage >= 3)::numeric / nullif(count(*) FILTER (WHERE stage >= 2), 0), 3)
@@ -92,7 +102,7 @@ SELECT c.creative, count(*) AS users,
  GROUP BY c.creative ORDER BY qualified_per_lead, c.creative;
 
 \echo
-\echo '== 6. A real lead funnel: Olist, 8,000 marketing-qualified leads -> 842 won deals =='
+\echo '== 7. A real lead funnel: Olist, 8,000 marketing-qualified leads -> 842 won deals =='
 \echo '   which acquisition channel predicts a won deal within 90 days (a deal counts 1)'
 SELECT funnel, step_name, users, round(conversion_from_first::numeric, 3) AS from_first,
        round((median_seconds_from_previous / 86400)::numeric, 1) AS median_days
@@ -103,7 +113,7 @@ SELECT event_name, users_with_event AS leads, round(conversion_rate::numeric, 3)
   FROM cq.event_quality WHERE source = 'olist' AND event_name LIKE 'channel:%' ORDER BY rank;
 
 \echo
-\echo '== 7. Dedup: UCI Online Retail (541,909 invoice lines, no event ids) =='
+\echo '== 8. Dedup: UCI Online Retail (541,909 invoice lines, no event ids) =='
 \echo 'Each line is keyed by its content with cq.event_fingerprint; a copy is a duplicate'
 \echo 'at any distance (NULL window), so the duplicates are the fully identical rows.'
 CREATE TEMP VIEW retail_events AS
@@ -119,7 +129,7 @@ SELECT event_name, source, rows, conversions, duplicates,
  WHERE NOT is_total;
 
 \echo
-\echo '== 8. The trap: a key without quantity and price over-merges real order lines =='
+\echo '== 9. The trap: a key without quantity and price over-merges real order lines =='
 SELECT count(*) AS rows,
        count(DISTINCT cq.event_fingerprint(invoice_no, stock_code, description, quantity,
                                            invoice_date, unit_price, customer_id, country))
@@ -129,7 +139,7 @@ SELECT count(*) AS rows,
   FROM online_retail;
 
 \echo
-\echo '== 9. Dedup: OTTO sessions (862 click/cart/order events) =='
+\echo '== 10. Dedup: OTTO sessions (862 click/cart/order events) =='
 \echo 'Multi-item orders share session, type and timestamp but are distinct events.'
 CREATE TEMP VIEW otto_keyed AS
 SELECT type AS event_name,
@@ -143,7 +153,7 @@ SELECT count(*) AS orders,
   FROM otto_events WHERE type = 'orders';
 
 \echo
-\echo '== 10. Funnel: OTTO click -> cart -> order within one hour (cq.window_funnel) =='
+\echo '== 11. Funnel: OTTO click -> cart -> order within one hour (cq.window_funnel) =='
 SELECT stage, count(*) AS sessions
   FROM (SELECT session,
                cq.window_funnel(interval '1 hour', ts,
@@ -152,7 +162,7 @@ SELECT stage, count(*) AS sessions
  GROUP BY stage ORDER BY stage;
 
 \echo
-\echo '== 11. Signal: which event deserves the budget (cq.rank_events, landmark design) =='
+\echo '== 12. Signal: which event deserves the budget (cq.rank_events, landmark design) =='
 \echo '   a planted log of 40,000 users: driver makes a purchase 8 times as likely; noise and'
 \echo '   late_noise change nothing; rare_perfect always buys big but is rare'
 \set seed 0.42
@@ -163,7 +173,7 @@ SELECT rank, event_name, recommended AS rec, round(lift::numeric, 2) AS lift,
   FROM cq.rank_events('planted', '30 days', value_column => 'revenue');
 
 \echo
-\echo '== 12. Stored summaries: monthly rank samples of UCI customers, merged (cq.rank_sample, cq.rank_rollup) =='
+\echo '== 13. Stored summaries: monthly rank samples of UCI customers, merged (cq.rank_sample, cq.rank_rollup) =='
 CREATE TEMP TABLE monthly_rank AS
 SELECT first_month, cq.rank_sample(invoices, revenue) AS sample
   FROM (SELECT date_trunc('month', min(invoice_date))::date AS first_month,
