@@ -7,34 +7,42 @@
 -- reading is taken.
 
 -- The channel of a copy: 'browser' (pixel, web, app, sdk, client), 'server'
--- (capi, eapi, events_api, api, s2s, server_api), NULL for NULL; anything
--- else is a caller's mistake.
-CREATE FUNCTION cq_internal.channel_kind(channel text, strict boolean DEFAULT true)
+-- (capi, eapi, events_api, api, s2s, server_api), NULL for anything else
+-- (a value read from a table).  Plain SQL, so that it is inlined per row.
+CREATE FUNCTION cq_internal.channel_kind(channel text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE pg_catalog.lower(pg_catalog.btrim(channel, E' \t\n\r\f\v'))
+    WHEN 'browser' THEN 'browser' WHEN 'pixel' THEN 'browser' WHEN 'web' THEN 'browser'
+    WHEN 'app' THEN 'browser' WHEN 'sdk' THEN 'browser' WHEN 'client' THEN 'browser'
+    WHEN 'server' THEN 'server' WHEN 'capi' THEN 'server' WHEN 'eapi' THEN 'server'
+    WHEN 'events_api' THEN 'server' WHEN 'api' THEN 'server' WHEN 's2s' THEN 'server'
+    WHEN 'server_api' THEN 'server' END
+$$;
+
+COMMENT ON FUNCTION cq_internal.channel_kind(text) IS
+'browser or server for the spellings of a copy''s channel (pixel, web, app, sdk, client; capi, eapi, events_api, api, s2s, server_api), trimmed of whitespace and case-insensitive; NULL for anything else.';
+
+-- The same for a channel a caller gives: anything unknown is a mistake.
+CREATE FUNCTION cq_internal.channel_kind_strict(channel text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF channel IS NULL THEN
-        RETURN NULL;
+    IF channel IS NOT NULL AND cq_internal.channel_kind(channel) IS NULL THEN
+        RAISE EXCEPTION 'unknown channel "%"', channel
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A copy comes from the browser (or app) or from a server.',
+                  HINT = 'Use browser (also pixel, web, app, sdk, client) or server (also capi, eapi, events_api, api, s2s, server_api).';
     END IF;
-    CASE lower(btrim(channel, E' \t\n\r\f\v'))
-        WHEN 'browser', 'pixel', 'web', 'app', 'sdk', 'client' THEN RETURN 'browser';
-        WHEN 'server', 'capi', 'eapi', 'events_api', 'api', 's2s', 'server_api' THEN RETURN 'server';
-        ELSE
-            IF NOT strict THEN
-                RETURN NULL;    -- a value in the data that names no channel
-            END IF;
-            RAISE EXCEPTION 'unknown channel "%"', channel
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'A copy comes from the browser (or app) or from a server.',
-                      HINT = 'Use browser (also pixel, web, app, sdk, client) or server (also capi, eapi, events_api, api, s2s, server_api).';
-    END CASE;
+    RETURN cq_internal.channel_kind(channel);
 END
 $$;
 
-COMMENT ON FUNCTION cq_internal.channel_kind(text, boolean) IS
-'browser or server for the spellings of a copy''s channel (pixel, web, app, sdk, client; capi, eapi, events_api, api, s2s, server_api); NULL for NULL; for anything else 22023, or NULL when not strict (values read from a table).';
+COMMENT ON FUNCTION cq_internal.channel_kind_strict(text) IS
+'cq_internal.channel_kind, with 22023 for a non-NULL channel it does not know.';
 
 -- The standard event names of Meta and TikTok (their documentation, 2024-2025).
 CREATE FUNCTION cq_internal.standard_events(platform text)
@@ -169,8 +177,8 @@ BEGIN
                   HINT = 'Use tiktok, meta, google, cq (the extension''s own rule), or NULL for all four.';
     END IF;
 
-    ca := cq_internal.channel_kind(a->>'channel');
-    cb := cq_internal.channel_kind(b->>'channel');
+    ca := cq_internal.channel_kind_strict(a->>'channel');
+    cb := cq_internal.channel_kind_strict(b->>'channel');
     la := CASE WHEN ca IS NOT NULL AND ca IS DISTINCT FROM cb THEN ca ELSE 'first' END;
     lb := CASE WHEN cb IS NOT NULL AND ca IS DISTINCT FROM cb THEN cb ELSE 'second' END;
     ta := coalesce((a->>'received_at')::timestamptz, (a->>'event_time')::timestamptz);
@@ -359,7 +367,7 @@ $q$,
         CASE WHEN s.event_id_column IS NULL THEN 'NULL::pg_catalog.text'
              ELSE format('e.%I::pg_catalog.text', s.event_id_column) END,
         CASE WHEN s.source_column IS NULL THEN 'NULL::pg_catalog.text'
-             ELSE format('cq_internal.channel_kind(e.%I::pg_catalog.text, false)', s.source_column) END,
+             ELSE format('cq_internal.channel_kind(e.%I::pg_catalog.text)', s.source_column) END,
         CASE WHEN s.received_at_column IS NULL THEN 'NULL::pg_catalog.timestamptz'
              ELSE format('e.%I::pg_catalog.timestamptz', s.received_at_column) END,
         rel, p);
