@@ -11,27 +11,8 @@
 set -euo pipefail
 SCALE=${BENCH_DIAG_SCALE:-15}
 RUNS=${BENCH_DIAG_RUNS:-3}
-DB=cq_bench_diagnostics
-dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-createdb "$DB"
-export PGDATABASE=$DB
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-q -c 'CREATE EXTENSION conversion_quality'
-q <<'SQL'
-CREATE FUNCTION median_ms(sql text, runs int) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    times float8[] := '{}';
-BEGIN
-    EXECUTE sql;
-    FOR i IN 1 .. runs LOOP
-        t0 := clock_timestamp();
-        EXECUTE sql;
-        times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
-    END LOOP;
-    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
-END $$;
-SQL
+. "$(dirname "$0")/common.sh"
+bench_database cq_bench_diagnostics
 
 echo "== cq.refresh (tracking figures) vs the GROUP BY floor, demo web shop at scale $SCALE"
 t0=$(date +%s)
