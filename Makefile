@@ -99,6 +99,7 @@ REGRESS = \
 	rank_events \
 	report \
 	dedup_explain \
+	reconcile \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \

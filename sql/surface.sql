@@ -46,7 +46,11 @@ SELECT object AS without_comment
 
 -- Rule 5: every SQL-language or PL/pgSQL function pins search_path, to a
 -- path without public or $user that ends with pg_temp, so that objects a
--- caller creates cannot capture the names it uses.
+-- caller creates cannot capture the names it uses.  One exception, listed:
+-- cq_internal.channel_kind, evaluated per row by cq.refresh and therefore
+-- written to be inlined (a SET clause prevents inlining); its body names only
+-- pg_catalog functions, qualified, and compares text constants with the
+-- built-in = that pg_catalog, searched first, provides.
 SELECT signature AS search_path_not_pinned, proconfig
   FROM surface_functions
  WHERE lanname IN ('sql', 'plpgsql')
@@ -82,7 +86,8 @@ SELECT nspname, nspacl FROM pg_namespace WHERE nspname IN ('cq', 'cq_internal') 
 -- besides those, only the privilege checks and steps of the reports
 -- (may_*, check_source*, refresh_source, source_relation) and of the
 -- tracking diagnostics (channel_kind, *_difference, standard_events,
--- dedup_explain_*, check_customer_columns, identifier_valid, match_weight).
+-- dedup_explain_*, check_customer_columns, identifier_valid, match_weight,
+-- reconcile_source).
 SELECT signature AS support_function_in_cq
   FROM surface_functions
  WHERE signature LIKE 'cq.%'
@@ -92,7 +97,7 @@ SELECT signature AS user_object_in_cq_internal
   FROM surface_functions
  WHERE signature LIKE 'cq\_internal.%'
    AND (prokind = 'a' OR (signature !~ '_(transfn|finalfn|combine|in|out|send|recv|scan)\('
-                          AND signature !~ '^cq_internal\.(may_[a-z_]+|check_source[a-z_]*|refresh_source|source_relation|channel_kind|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|check_customer_columns|identifier_valid|match_weight)\('))
+                          AND signature !~ '^cq_internal\.(may_[a-z_]+|reconcile_source|check_source[a-z_]*|refresh_source|source_relation|channel_kind[a-z_]*|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|check_customer_columns|identifier_valid|match_weight)\('))
  ORDER BY 1;
 SELECT t.typnamespace::regnamespace AS schema, t.typname
   FROM surface_objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid

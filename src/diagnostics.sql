@@ -7,34 +7,42 @@
 -- reading is taken.
 
 -- The channel of a copy: 'browser' (pixel, web, app, sdk, client), 'server'
--- (capi, eapi, events_api, api, s2s, server_api), NULL for NULL; anything
--- else is a caller's mistake.
-CREATE FUNCTION cq_internal.channel_kind(channel text, strict boolean DEFAULT true)
+-- (capi, eapi, events_api, api, s2s, server_api), NULL for anything else
+-- (a value read from a table).  Plain SQL, so that it is inlined per row.
+CREATE FUNCTION cq_internal.channel_kind(channel text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE pg_catalog.lower(pg_catalog.btrim(channel, E' \t\n\r\f\v'))
+    WHEN 'browser' THEN 'browser' WHEN 'pixel' THEN 'browser' WHEN 'web' THEN 'browser'
+    WHEN 'app' THEN 'browser' WHEN 'sdk' THEN 'browser' WHEN 'client' THEN 'browser'
+    WHEN 'server' THEN 'server' WHEN 'capi' THEN 'server' WHEN 'eapi' THEN 'server'
+    WHEN 'events_api' THEN 'server' WHEN 'api' THEN 'server' WHEN 's2s' THEN 'server'
+    WHEN 'server_api' THEN 'server' END
+$$;
+
+COMMENT ON FUNCTION cq_internal.channel_kind(text) IS
+'browser or server for the spellings of a copy''s channel (pixel, web, app, sdk, client; capi, eapi, events_api, api, s2s, server_api), trimmed of whitespace and case-insensitive; NULL for anything else.';
+
+-- The same for a channel a caller gives: anything unknown is a mistake.
+CREATE FUNCTION cq_internal.channel_kind_strict(channel text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF channel IS NULL THEN
-        RETURN NULL;
+    IF channel IS NOT NULL AND cq_internal.channel_kind(channel) IS NULL THEN
+        RAISE EXCEPTION 'unknown channel "%"', channel
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A copy comes from the browser (or app) or from a server.',
+                  HINT = 'Use browser (also pixel, web, app, sdk, client) or server (also capi, eapi, events_api, api, s2s, server_api).';
     END IF;
-    CASE lower(btrim(channel, E' \t\n\r\f\v'))
-        WHEN 'browser', 'pixel', 'web', 'app', 'sdk', 'client' THEN RETURN 'browser';
-        WHEN 'server', 'capi', 'eapi', 'events_api', 'api', 's2s', 'server_api' THEN RETURN 'server';
-        ELSE
-            IF NOT strict THEN
-                RETURN NULL;    -- a value in the data that names no channel
-            END IF;
-            RAISE EXCEPTION 'unknown channel "%"', channel
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'A copy comes from the browser (or app) or from a server.',
-                      HINT = 'Use browser (also pixel, web, app, sdk, client) or server (also capi, eapi, events_api, api, s2s, server_api).';
-    END CASE;
+    RETURN cq_internal.channel_kind(channel);
 END
 $$;
 
-COMMENT ON FUNCTION cq_internal.channel_kind(text, boolean) IS
-'browser or server for the spellings of a copy''s channel (pixel, web, app, sdk, client; capi, eapi, events_api, api, s2s, server_api); NULL for NULL; for anything else 22023, or NULL when not strict (values read from a table).';
+COMMENT ON FUNCTION cq_internal.channel_kind_strict(text) IS
+'cq_internal.channel_kind, with 22023 for a non-NULL channel it does not know.';
 
 -- The standard event names of Meta and TikTok (their documentation, 2024-2025).
 CREATE FUNCTION cq_internal.standard_events(platform text)
@@ -169,8 +177,8 @@ BEGIN
                   HINT = 'Use tiktok, meta, google, cq (the extension''s own rule), or NULL for all four.';
     END IF;
 
-    ca := cq_internal.channel_kind(a->>'channel');
-    cb := cq_internal.channel_kind(b->>'channel');
+    ca := cq_internal.channel_kind_strict(a->>'channel');
+    cb := cq_internal.channel_kind_strict(b->>'channel');
     la := CASE WHEN ca IS NOT NULL AND ca IS DISTINCT FROM cb THEN ca ELSE 'first' END;
     lb := CASE WHEN cb IS NOT NULL AND ca IS DISTINCT FROM cb THEN cb ELSE 'second' END;
     ta := coalesce((a->>'received_at')::timestamptz, (a->>'event_time')::timestamptz);
@@ -359,7 +367,7 @@ $q$,
         CASE WHEN s.event_id_column IS NULL THEN 'NULL::pg_catalog.text'
              ELSE format('e.%I::pg_catalog.text', s.event_id_column) END,
         CASE WHEN s.source_column IS NULL THEN 'NULL::pg_catalog.text'
-             ELSE format('cq_internal.channel_kind(e.%I::pg_catalog.text, false)', s.source_column) END,
+             ELSE format('cq_internal.channel_kind(e.%I::pg_catalog.text)', s.source_column) END,
         CASE WHEN s.received_at_column IS NULL THEN 'NULL::pg_catalog.timestamptz'
              ELSE format('e.%I::pg_catalog.timestamptz', s.received_at_column) END,
         rel, p);
@@ -473,3 +481,137 @@ $$;
 
 COMMENT ON FUNCTION cq_internal.check_customer_columns(regclass, jsonb) IS
 'Checks the customer_columns of a source: an object whose keys are known identifiers naming columns of rel, and phone_region a known region code; 22023 or 42703 otherwise.';
+
+-- ---------------------------------------------------------------------------
+-- Reconciliation against the source of truth (README, "Reconciliation")
+-- ---------------------------------------------------------------------------
+
+-- Per UTC day: the orders of an orders (or payments) table against the
+-- tracked conversions of a registered source, matched by order id = event
+-- id.  Tracked rows are deduplicated first (the source's rule); an order row
+-- with a negative value is a refund of its order id.
+CREATE FUNCTION cq_internal.reconcile_source(source text, orders_table regclass, order_id_column name,
+                                             value_column name, time_column name,
+                                             conversion_event text, tolerance numeric)
+RETURNS TABLE (day date, orders bigint, tracked bigint, matched bigint, not_tracked bigint,
+               tracked_without_order bigint, surviving_duplicates bigint, value_mismatches bigint,
+               refunds bigint, order_revenue numeric, tracked_revenue numeric, revenue_gap numeric,
+               refunded_revenue numeric, net_revenue numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+#variable_conflict use_variable
+DECLARE
+    s cq.event_sources;
+    rel regclass;
+BEGIN
+    SELECT * INTO s FROM cq.event_sources x WHERE x.name = reconcile_source.source;
+    IF NOT FOUND OR NOT cq_internal.may_read(s.relation_schema, s.relation_name, s.relation_owner) THEN
+        RAISE EXCEPTION 'source "%" is not registered', reconcile_source.source
+            USING ERRCODE = 'undefined_object', HINT = 'cq.event_sources lists the sources you may read.';
+    END IF;
+    IF s.event_id_column IS NULL THEN
+        RAISE EXCEPTION 'source "%" has no event id column', s.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Orders are matched to tracked conversions by order id = event id.',
+                  HINT = 'Register the source again with event_id_column.';
+    END IF;
+    IF orders_table IS NULL OR order_id_column IS NULL OR value_column IS NULL OR time_column IS NULL
+       OR conversion_event IS NULL THEN
+        RAISE EXCEPTION 'arguments of cq.reconcile must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Name the orders table, its order id, value and time columns, and the conversion event.';
+    END IF;
+    IF tolerance IS NULL OR tolerance < 0 THEN
+        RAISE EXCEPTION 'tolerance must be zero or positive' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    rel := cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner);
+    PERFORM cq_internal.check_source(rel, s.user_column, s.time_column, s.event_column, s.value_column,
+                                     s.event_id_column, s.source_column, s.received_at_column);
+    PERFORM cq_internal.check_source_column(orders_table, order_id_column, 'order_id_column', 'any', true);
+    PERFORM cq_internal.check_source_column(orders_table, value_column, 'value_column', 'number', true);
+    PERFORM cq_internal.check_source_column(orders_table, time_column, 'time_column', 'time', true);
+    RETURN QUERY EXECUTE format($q$
+WITH tracked_rows AS (
+    SELECT e.%1$I::pg_catalog.text AS id, e.%2$I::pg_catalog.timestamptz AS t, %3$s AS v,
+           cq.dedup_key(e.%4$I::pg_catalog.text, e.%1$I::pg_catalog.text) AS k
+      FROM %5$s e
+     WHERE e.%4$I::pg_catalog.text = %6$L AND e.%2$I IS NOT NULL),
+tracked AS (        -- deduplicated: the kept rows of each key, blank ids alone
+    SELECT id, t, v
+      FROM (SELECT *, CASE WHEN k IS NULL THEN true
+                           ELSE cq.dedup_keep(t, '48 hours'::pg_catalog.interval)
+                                OVER (PARTITION BY k ORDER BY t) END AS keep
+              FROM tracked_rows) x
+     WHERE keep),
+per_id AS (
+    SELECT id, pg_catalog.min(t) AS t, pg_catalog.count(*) AS n,
+           (pg_catalog.array_agg(v ORDER BY t))[1] AS v, pg_catalog.sum(v) AS v_total
+      FROM tracked WHERE pg_catalog.btrim(coalesce(id, '')) <> '' GROUP BY id),
+order_rows AS (
+    SELECT o.%7$I::pg_catalog.text AS id, o.%8$I::pg_catalog.timestamptz AS t,
+           o.%9$I::pg_catalog.numeric AS v
+      FROM %10$s o
+     WHERE o.%7$I IS NOT NULL AND o.%8$I IS NOT NULL AND o.%9$I IS NOT NULL),
+ord AS (            -- one row per order id: its first sale, its refunds
+    SELECT id, pg_catalog.min(t) FILTER (WHERE v >= 0) AS t, pg_catalog.min(t) AS t_any,
+           pg_catalog.sum(v) FILTER (WHERE v >= 0) AS sold,
+           pg_catalog.count(*) FILTER (WHERE v < 0) AS refunds,
+           -pg_catalog.sum(v) FILTER (WHERE v < 0) AS refunded
+      FROM order_rows GROUP BY id),
+joined AS (
+    SELECT coalesce(ord.t, p.t, ord.t_any) AS t, ord.t IS NOT NULL AS is_order,
+           p.id IS NOT NULL AS is_tracked, coalesce(p.n, 0) AS n, ord.sold, p.v AS tracked_v,
+           p.v_total,
+           coalesce(ord.refunds, 0) AS refunds, coalesce(ord.refunded, 0) AS refunded
+      FROM ord FULL JOIN per_id p ON p.id = ord.id),
+blank AS (          -- tracked conversions without an id: never matched
+    SELECT t, v FROM tracked WHERE pg_catalog.btrim(coalesce(id, '')) = '')
+SELECT d, pg_catalog.sum(orders)::bigint, pg_catalog.sum(tracked)::bigint, pg_catalog.sum(matched)::bigint,
+       pg_catalog.sum(not_tracked)::bigint, pg_catalog.sum(without_order)::bigint,
+       pg_catalog.sum(dups)::bigint, pg_catalog.sum(mismatch)::bigint, pg_catalog.sum(refunds)::bigint,
+       coalesce(pg_catalog.sum(sold), 0), coalesce(pg_catalog.sum(tracked_v), 0),
+       coalesce(pg_catalog.sum(sold), 0) - coalesce(pg_catalog.sum(tracked_v), 0),
+       coalesce(pg_catalog.sum(refunded), 0),
+       coalesce(pg_catalog.sum(sold), 0) - coalesce(pg_catalog.sum(refunded), 0)
+  FROM (SELECT (t AT TIME ZONE 'UTC')::date AS d, is_order::int AS orders, n AS tracked,
+               (is_order AND is_tracked)::int AS matched, (is_order AND NOT is_tracked)::int AS not_tracked,
+               (is_tracked AND NOT is_order)::int AS without_order,
+               GREATEST(n - 1, 0) AS dups,
+               (is_order AND is_tracked AND (tracked_v IS NULL
+                  OR pg_catalog.abs(tracked_v - sold) > %11$L::pg_catalog.numeric))::int AS mismatch,
+               refunds, sold, v_total AS tracked_v, refunded
+          FROM joined
+        UNION ALL
+        SELECT (t AT TIME ZONE 'UTC')::date, 0, 1, 0, 0, 1, 0, 0, 0, NULL, v::pg_catalog.numeric, 0
+          FROM blank) x
+ WHERE d IS NOT NULL
+ GROUP BY d ORDER BY d
+$q$,
+        s.event_id_column, s.time_column,
+        CASE WHEN s.value_column IS NULL THEN 'NULL::pg_catalog.numeric'
+             ELSE format('e.%I::pg_catalog.numeric', s.value_column) END,
+        s.event_column, rel, conversion_event,
+        order_id_column, time_column, value_column, orders_table, tolerance);
+END
+$$;
+
+COMMENT ON FUNCTION cq_internal.reconcile_source(text, regclass, name, name, name, text, numeric) IS
+'The work of cq.reconcile.';
+
+CREATE FUNCTION cq.reconcile(source text, orders regclass, order_id_column name DEFAULT 'order_id',
+                             value_column name DEFAULT 'value', time_column name DEFAULT 'created_at',
+                             conversion_event text DEFAULT 'purchase', tolerance numeric DEFAULT 0.01)
+RETURNS TABLE (day date, orders bigint, tracked bigint, matched bigint, not_tracked bigint,
+               tracked_without_order bigint, surviving_duplicates bigint, value_mismatches bigint,
+               refunds bigint, order_revenue numeric, tracked_revenue numeric, revenue_gap numeric,
+               refunded_revenue numeric, net_revenue numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT * FROM cq_internal.reconcile_source($1, $2, $3, $4, $5, $6, $7)
+$$;
+
+COMMENT ON FUNCTION cq.reconcile(text, regclass, name, name, name, text, numeric) IS
+'Per UTC day, a registered source''s tracked conversions (conversion_event, deduplicated by the source''s rule) against an orders table matched by order id = event id: orders, tracked conversions, matched, orders never tracked, tracked conversions with no order, duplicates that survived dedup, value mismatches (beyond tolerance), refunds (order rows with a negative value), order and tracked revenue, the gap, refunded and net revenue. Reads both tables with the caller''s privileges.';

@@ -686,12 +686,12 @@ BEGIN
     INSERT INTO cq_internal.tracking_health_data
     WITH r AS (
         SELECT x.*, (x.t AT TIME ZONE 'UTC')::date AS day,
-               cq_internal.channel_kind(x.channel, false) AS kind,
+               cq_internal.channel_kind(x.channel) AS kind,
                lag(x.t) OVER (PARTITION BY x.u, x.ev ORDER BY x.t, x.copy) AS prev_t
           FROM pg_temp.cq_refresh_rows x),
     events AS (         -- one row per deduplicated event
-        SELECT (array_agg(r.day) FILTER (WHERE NOT r.copy))[1] AS day,
-               (array_agg(r.ev) FILTER (WHERE NOT r.copy))[1] AS ev,
+        SELECT min(r.day) FILTER (WHERE NOT r.copy) AS day,    -- one kept row per event
+               min(r.ev) FILTER (WHERE NOT r.copy) AS ev,
                bool_or(r.kind = 'browser') AS browser, bool_or(r.kind = 'server') AS server
           FROM r GROUP BY r.grp),
     coverage AS (
@@ -744,7 +744,7 @@ BEGIN
     IF s.customer_columns IS NOT NULL THEN
         INSERT INTO cq_internal.match_quality_data
         WITH events AS (
-            SELECT r.grp, (array_agg(r.ev) FILTER (WHERE NOT r.copy))[1] AS ev
+            SELECT r.grp, min(r.ev) FILTER (WHERE NOT r.copy) AS ev
               FROM pg_temp.cq_refresh_rows r GROUP BY r.grp),
         n AS (SELECT e.ev, count(*) AS events FROM events e WHERE e.ev IS NOT NULL GROUP BY 1),
         carried AS (

@@ -12,30 +12,8 @@ set -euo pipefail
 ROWS=${BENCH_SIGNAL_ROWS:-500000}
 USERS=${BENCH_SIGNAL_USERS:-267000}
 RUNS=${BENCH_SIGNAL_RUNS:-}
-DB=cq_bench_signal
-dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-createdb "$DB"
-export PGDATABASE=$DB
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-q -c 'CREATE EXTENSION conversion_quality'
-
-# median_ms(query, runs): runs the query `runs` times (after one warm-up) and returns the
-# median wall time in milliseconds.
-q <<'SQL'
-CREATE FUNCTION median_ms(sql text, runs int) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    times float8[] := '{}';
-BEGIN
-    EXECUTE sql;
-    FOR i IN 1 .. runs LOOP
-        t0 := clock_timestamp();
-        EXECUTE sql;
-        times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
-    END LOOP;
-    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
-END $$;
-SQL
+. "$(dirname "$0")/common.sh"
+bench_database cq_bench_signal
 
 echo "== 1. cq.event_signal vs corr(), $ROWS rows, serial, median of ${RUNS:-7} runs"
 q -c "CREATE TABLE sig_rows AS
@@ -151,4 +129,4 @@ SELECT format('agreement: %s of %s events have the same correlation (1e-9) in bo
                                  OR (p.r IS NULL AND e.correlation IS NULL)), count(*))
   FROM ($PLAIN) p JOIN cq.rank_events('big_events', '14 days') e ON e.event_name = p.name;
 SQL
-dropdb "$DB"
+dropdb "$PGDATABASE"
