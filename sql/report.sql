@@ -148,19 +148,22 @@ SELECT event_name, rows, deduplicated_events, round(weekly_volume::numeric, 1) A
 SELECT cq.unregister_source('planted');
 DROP TABLE planted;
 
--- Reused ids and bursts, by hand: user 1 views three times, 3 s then 17 s apart (one burst);
--- id 'same' is given to two users, id 'x' to two values, id 'late' to two purchases 3 days
--- apart (each reused, counted on the day it was first seen).
+-- Reused ids, bursts and orphans, by hand: user 1 views three times, 3 s then 17 s apart (one
+-- burst), then buys; id 'same' is given to two users, id 'x' to two values, id 'late' to two
+-- purchases 3 days apart (each reused, counted on the day it was first seen).
 CREATE TABLE bursty (u int, t timestamptz, e text, id text, v numeric);
 INSERT INTO bursty VALUES
   (1, '2024-05-01 10:00:00', 'view', 'a1', 0), (1, '2024-05-01 10:00:03', 'view', 'a2', 0),
   (1, '2024-05-01 10:00:20', 'view', 'a3', 0), (2, '2024-05-01 10:00', 'buy', 'same', 5),
   (3, '2024-05-01 11:00', 'buy', 'same', 5), (4, '2024-05-01 12:00', 'buy', 'x', 10),
   (4, '2024-05-01 12:30', 'buy', 'x', 20), (5, '2024-05-01 09:00', 'buy', 'late', 7),
-  (5, '2024-05-04 09:00', 'buy', 'late', 7);
+  (5, '2024-05-04 09:00', 'buy', 'late', 7), (1, '2024-05-01 10:05', 'buy', 'b1', 3);
 SELECT cq.register_source('bursty', 'bursty', 'u', 't', 'e', 'v', 'id');
+-- a funnel view -> buy within a day: user 1's buy follows its views; the buys of users 2-5
+-- follow no view: orphans (3 on May 1, 1 on May 4); views end no funnel (NULL)
+SELECT cq.define_funnel('bursty_f', 'bursty', '{view,buy}', '1 day');
 SELECT source_name, tracking_health_rows FROM cq.refresh('bursty');
-SELECT day, event_name, rows, events, reused_ids, burst_events, server_share
+SELECT day, event_name, rows, events, reused_ids, burst_events, orphan_events, server_share
   FROM cq.tracking_health WHERE source = 'bursty' ORDER BY day, event_name;
 SELECT cq.unregister_source('bursty');
 DROP TABLE bursty;
