@@ -202,6 +202,24 @@ SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"
 SELECT cq.unregister_source('matchy');
 DROP TABLE matchy;
 
+-- Volume anomalies, by hand: 'ping' arrives 10 times a day from May 1, but only twice on
+-- June 2 (day 33) and not at all on June 4 (day 35); 'pong' once a day throughout.  From
+-- May 29 (4 weeks of history) ping is expected within [5, 15] (half of 10, 1.5 times 10): June
+-- 2 is an anomaly, and June 4 gets a row of 0, an anomaly; pong within [0, 2] never is.
+CREATE TABLE pinger (u int, t timestamptz, e text);
+INSERT INTO pinger
+SELECT g, timestamptz '2024-05-01 12:00' + (d - 1) * interval '1 day', 'ping'
+  FROM generate_series(1, 35) d, generate_series(1, 10) g
+ WHERE d <> 35 AND (d <> 33 OR g <= 2)
+UNION ALL
+SELECT 1, timestamptz '2024-05-01 13:00' + (d - 1) * interval '1 day', 'pong' FROM generate_series(1, 35) d;
+SELECT cq.register_source('pinger', 'pinger', 'u', 't', 'e');
+SELECT source_name, tracking_health_rows FROM cq.refresh('pinger');
+SELECT day, event_name, rows, expected_low, expected_high, volume_anomaly
+  FROM cq.tracking_health WHERE source = 'pinger' AND day >= '2024-05-28' ORDER BY event_name, day;
+SELECT cq.unregister_source('pinger');
+DROP TABLE pinger;
+
 -- 3. Who sees what.  A role that may not read the table sees nothing of it anywhere, and
 -- cannot tell a source exists.
 SET ROLE regress_cq_stranger;
