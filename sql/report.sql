@@ -148,19 +148,22 @@ SELECT event_name, rows, deduplicated_events, round(weekly_volume::numeric, 1) A
 SELECT cq.unregister_source('planted');
 DROP TABLE planted;
 
--- Reused ids and bursts, by hand: user 1 views three times, 3 s then 17 s apart (one burst);
--- id 'same' is given to two users, id 'x' to two values, id 'late' to two purchases 3 days
--- apart (each reused, counted on the day it was first seen).
+-- Reused ids, bursts and orphans, by hand: user 1 views three times, 3 s then 17 s apart (one
+-- burst), then buys; id 'same' is given to two users, id 'x' to two values, id 'late' to two
+-- purchases 3 days apart (each reused, counted on the day it was first seen).
 CREATE TABLE bursty (u int, t timestamptz, e text, id text, v numeric);
 INSERT INTO bursty VALUES
   (1, '2024-05-01 10:00:00', 'view', 'a1', 0), (1, '2024-05-01 10:00:03', 'view', 'a2', 0),
   (1, '2024-05-01 10:00:20', 'view', 'a3', 0), (2, '2024-05-01 10:00', 'buy', 'same', 5),
   (3, '2024-05-01 11:00', 'buy', 'same', 5), (4, '2024-05-01 12:00', 'buy', 'x', 10),
   (4, '2024-05-01 12:30', 'buy', 'x', 20), (5, '2024-05-01 09:00', 'buy', 'late', 7),
-  (5, '2024-05-04 09:00', 'buy', 'late', 7);
+  (5, '2024-05-04 09:00', 'buy', 'late', 7), (1, '2024-05-01 10:05', 'buy', 'b1', 3);
 SELECT cq.register_source('bursty', 'bursty', 'u', 't', 'e', 'v', 'id');
+-- a funnel view -> buy within a day: user 1's buy follows its views; the buys of users 2-5
+-- follow no view: orphans (3 on May 1, 1 on May 4); views end no funnel (NULL)
+SELECT cq.define_funnel('bursty_f', 'bursty', '{view,buy}', '1 day');
 SELECT source_name, tracking_health_rows FROM cq.refresh('bursty');
-SELECT day, event_name, rows, events, reused_ids, burst_events, server_share
+SELECT day, event_name, rows, events, reused_ids, burst_events, orphan_events, server_share
   FROM cq.tracking_health WHERE source = 'bursty' ORDER BY day, event_name;
 SELECT cq.unregister_source('bursty');
 DROP TABLE bursty;
@@ -198,6 +201,24 @@ SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"
 SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"email": 7}');
 SELECT cq.unregister_source('matchy');
 DROP TABLE matchy;
+
+-- Volume anomalies, by hand: 'ping' arrives 10 times a day from May 1, but only twice on
+-- June 2 (day 33) and not at all on June 4 (day 35); 'pong' once a day throughout.  From
+-- May 29 (4 weeks of history) ping is expected within [5, 15] (half of 10, 1.5 times 10): June
+-- 2 is an anomaly, and June 4 gets a row of 0, an anomaly; pong within [0, 2] never is.
+CREATE TABLE pinger (u int, t timestamptz, e text);
+INSERT INTO pinger
+SELECT g, timestamptz '2024-05-01 12:00' + (d - 1) * interval '1 day', 'ping'
+  FROM generate_series(1, 35) d, generate_series(1, 10) g
+ WHERE d <> 35 AND (d <> 33 OR g <= 2)
+UNION ALL
+SELECT 1, timestamptz '2024-05-01 13:00' + (d - 1) * interval '1 day', 'pong' FROM generate_series(1, 35) d;
+SELECT cq.register_source('pinger', 'pinger', 'u', 't', 'e');
+SELECT source_name, tracking_health_rows FROM cq.refresh('pinger');
+SELECT day, event_name, rows, expected_low, expected_high, volume_anomaly
+  FROM cq.tracking_health WHERE source = 'pinger' AND day >= '2024-05-28' ORDER BY event_name, day;
+SELECT cq.unregister_source('pinger');
+DROP TABLE pinger;
 
 -- 3. Who sees what.  A role that may not read the table sees nothing of it anywhere, and
 -- cannot tell a source exists.

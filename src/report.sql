@@ -202,6 +202,10 @@ CREATE TABLE cq_internal.tracking_health_data (
     both_share double precision,
     reused_ids bigint,
     burst_events bigint NOT NULL,
+    orphan_events bigint,
+    expected_low bigint,
+    expected_high bigint,
+    volume_anomaly boolean,
     future_events bigint NOT NULL,
     late_events bigint,
     stale_events bigint,
@@ -716,6 +720,8 @@ BEGIN
            CASE WHEN s.source_column IS NOT NULL THEN max(c.both_share) END,
            CASE WHEN s.event_id_column IS NOT NULL THEN coalesce(max(d.ids), 0) END,
            count(*) FILTER (WHERE NOT r.copy AND r.prev_t >= r.t - interval '10 seconds'),
+           NULL::bigint,       -- orphan_events, below
+           NULL::bigint, NULL::bigint, NULL::boolean,  -- the volume band, below
            count(*) FILTER (WHERE r.t > coalesce(r.a, now()) + interval '1 hour'),
            -- comparisons, not differences: a time at +-infinity has no
            -- difference but is later or earlier than any other
@@ -734,6 +740,66 @@ BEGIN
       LEFT JOIN reused d ON d.day = r.day AND d.ev = r.ev
      GROUP BY r.day, r.ev;
     GET DIAGNOSTICS health_rows = ROW_COUNT;
+
+    -- orphans: kept rows of an event that ends a defined funnel of two steps
+    -- or more, with no row of an earlier step of such a funnel by the same
+    -- user within that funnel's window before it (an index makes each check
+    -- a probe)
+    IF EXISTS (SELECT 1 FROM cq.funnels fu WHERE fu.source = s.name AND cardinality(fu.steps) > 1) THEN
+        CREATE INDEX ON pg_temp.cq_refresh_rows (u, ev, t);
+        UPDATE cq_internal.tracking_health_data d SET orphan_events = o.n
+          FROM (SELECT (r.t AT TIME ZONE 'UTC')::date AS day, r.ev,
+                       count(*) FILTER (WHERE NOT EXISTS (
+                           SELECT 1 FROM cq.funnels fu, pg_temp.cq_refresh_rows e
+                            WHERE fu.source = s.name AND cardinality(fu.steps) > 1
+                              AND fu.steps[cardinality(fu.steps)] = r.ev
+                              AND e.u = r.u AND e.ev = ANY (fu.steps[1:cardinality(fu.steps) - 1])
+                              AND e.t <= r.t AND e.t >= r.t - fu."window")) AS n
+                  FROM pg_temp.cq_refresh_rows r
+                 WHERE NOT r.copy
+                   AND r.ev IN (SELECT fu.steps[cardinality(fu.steps)] FROM cq.funnels fu
+                                 WHERE fu.source = s.name AND cardinality(fu.steps) > 1)
+                 GROUP BY 1, 2) o
+         WHERE d.source = s.name AND d.day = o.day AND d.event_name = o.ev;
+    END IF;
+
+    -- volume anomalies: each day's rows of an event against the same weekday
+    -- of the 4 weeks before (0 for a day without a row, from the event's first
+    -- day to the last day not in the future): expected between half the
+    -- smallest and 1.5 times the largest of the 4; a day outside is flagged,
+    -- and a day with no row that was expected to have some gets a row of 0
+    WITH days AS (
+        SELECT d.event_name, d.day, d.rows FROM cq_internal.tracking_health_data d
+         WHERE d.source = s.name AND isfinite(d.day) AND d.day <= current_date),
+    grid AS (
+        SELECT e.event_name, g::date AS day
+          FROM (SELECT event_name, min(day) AS first FROM days GROUP BY 1) e,
+               generate_series(e.first, (SELECT max(day) FROM days), interval '1 day') g),
+    vol AS (
+        SELECT g.event_name, g.day, coalesce(d.rows, 0) AS rows, d.rows IS NULL AS missing
+          FROM grid g LEFT JOIN days d ON d.event_name = g.event_name AND d.day = g.day),
+    past AS (
+        SELECT v.*, ARRAY[lag(v.rows, 7) OVER w, lag(v.rows, 14) OVER w, lag(v.rows, 21) OVER w,
+                          lag(v.rows, 28) OVER w] AS weeks
+          FROM vol v WINDOW w AS (PARTITION BY v.event_name ORDER BY v.day)),
+    band AS (
+        SELECT p.event_name, p.day, p.rows, p.missing,
+               floor(0.5 * (SELECT min(x) FROM unnest(p.weeks) x))::bigint AS lo,
+               ceil(1.5 * (SELECT max(x) FROM unnest(p.weeks) x))::bigint AS hi
+          FROM past p WHERE array_position(p.weeks, NULL) IS NULL),
+    upd AS (
+        UPDATE cq_internal.tracking_health_data d
+           SET expected_low = b.lo, expected_high = b.hi,
+               volume_anomaly = d.rows < b.lo OR d.rows > b.hi
+          FROM band b
+         WHERE d.source = s.name AND d.event_name = b.event_name AND d.day = b.day AND NOT b.missing)
+    INSERT INTO cq_internal.tracking_health_data (source, day, event_name, rows, events, users,
+                                                  burst_events, future_events, expected_low,
+                                                  expected_high, volume_anomaly, refreshed_at)
+    SELECT s.name, b.day, b.event_name, 0, 0, 0, 0, 0, b.lo, b.hi, true, now()
+      FROM band b WHERE b.missing AND b.lo >= 1;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    health_rows := health_rows + n;
     RAISE NOTICE 'cq.refresh: source "%": tracking health, % days and events (%)', s.name, health_rows,
         clock_timestamp() - t0;
 
@@ -954,7 +1020,8 @@ SELECT funnel, source, step, step_name, users, conversion_from_previous, convers
 
 CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
 SELECT source, day, event_name, rows, events, users, duplicate_rate, missing_id_rate,
-       server_share, browser_share, both_share, reused_ids, burst_events, future_events,
+       server_share, browser_share, both_share, reused_ids, burst_events, orphan_events,
+       expected_low, expected_high, volume_anomaly, future_events,
        late_events, stale_events, median_lag_seconds, p95_lag_seconds, channels, refreshed_at
   FROM cq_internal.tracking_health_data
  WHERE cq_internal.may_read_source(source);
@@ -1034,6 +1101,10 @@ COMMENT ON COLUMN cq.tracking_health.browser_share IS 'Share of the deduplicated
 COMMENT ON COLUMN cq.tracking_health.both_share IS 'Share of the deduplicated events seen by both a browser and a server copy (Meta''s event coverage). NULL without a source column.';
 COMMENT ON COLUMN cq.tracking_health.reused_ids IS 'Event ids first seen that day (for that event name) that are reused: given to several users, to several values, or to events more than 48 hours apart. NULL without an event id column.';
 COMMENT ON COLUMN cq.tracking_health.burst_events IS 'Rows that are not copies and follow a row of the same user and event name by at most 10 seconds: reload loops, double clicks, bots.';
+COMMENT ON COLUMN cq.tracking_health.orphan_events IS 'Deduplicated events of an event name that ends a defined funnel (two steps or more) with no earlier step of such a funnel by the same user within its window before them: conversions nothing led to. NULL for an event name that ends no funnel.';
+COMMENT ON COLUMN cq.tracking_health.expected_low IS 'Fewest rows expected: half the smallest count of the same weekday in the 4 weeks before (0 for a day without a row). NULL without 4 weeks of history, or for a day in the future.';
+COMMENT ON COLUMN cq.tracking_health.expected_high IS 'Most rows expected: 1.5 times the largest count of the same weekday in the 4 weeks before. NULL without 4 weeks of history.';
+COMMENT ON COLUMN cq.tracking_health.volume_anomaly IS 'rows outside [expected_low, expected_high]; a day on which an event stopped arriving has a row of its own with rows 0. NULL without 4 weeks of history.';
 COMMENT ON COLUMN cq.tracking_health.future_events IS 'Rows stamped more than one hour after their arrival (or after the refresh, without a received-at column): clocks in the future.';
 COMMENT ON COLUMN cq.tracking_health.late_events IS 'Rows arriving more than 24 hours after their time stamp. NULL without a received-at column.';
 COMMENT ON COLUMN cq.tracking_health.stale_events IS 'Rows arriving more than 7 days after their time stamp, which the ad platforms reject. NULL without a received-at column.';

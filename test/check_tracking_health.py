@@ -273,6 +273,8 @@ def read_view(source=None):
         for c, s in zip(VIEW_COLS, r[3:-1]):
             row[c] = None if s == "" else (int(s) if c in INT_COLS else float(s))
         row["refreshed_at"] = epoch_us(r[-1])
+        if row.get("rows") == 0:
+            continue        # a day an event stopped arriving (volume anomaly), checked apart
         got[src][(day, ev)] = row
     return got
 
@@ -555,6 +557,11 @@ def main():
         stamps = {r["refreshed_at"] for r in g.values()}
         want = recompute(read_table("shop.web_inf_events"), FULL, min(stamps))
         compare("web_inf", g, want)
+
+    # rows of 0 are the days an event stopped arriving: always flagged, with a band above 0
+    bad = psql("SELECT count(*) FROM cq.tracking_health WHERE rows = 0 "
+               "AND NOT (volume_anomaly AND expected_low >= 1)")[0][0]
+    expect("zero_rows_are_anomalies", bad == "0", bad)
 
     finish("check_tracking_health")
 

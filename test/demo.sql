@@ -45,13 +45,15 @@ SELECT source_name AS source, rows_read, event_quality_rows AS events,
 \echo '   48 hours); rows without id can never be deduplicated; future: stamped over an hour'
 \echo '   after it arrived (device clocks); late: arrived over a day after its stamp; stale:'
 \echo '   over 7 days (the platforms reject them); both: deduplicated events seen by the browser'
-\echo '   and the server; reused ids: one id for several users, values or events'
+\echo '   and the server; reused ids: one id for several users, values or events; anomalies:'
+\echo '   days and events whose volume left the band of the same weekday in the 4 weeks before'
 SELECT source, sum(rows) AS rows, round(100.0 * (1 - sum(events)::numeric / sum(rows)), 1) AS "dup %",
        round((100.0 * sum(missing_id_rate * rows) / sum(rows))::numeric, 1) AS "no id %",
        round((100.0 * sum(both_share * events) / sum(events))::numeric, 1) AS "both %",
        sum(reused_ids) AS reused_ids, sum(burst_events) AS bursts,
        sum(future_events) AS future, sum(late_events) AS late, sum(stale_events) AS stale,
-       count(DISTINCT day) FILTER (WHERE day > current_date) AS days_in_future
+       count(DISTINCT day) FILTER (WHERE day > current_date) AS days_in_future,
+       count(*) FILTER (WHERE volume_anomaly) AS anomalies
   FROM cq.tracking_health GROUP BY source ORDER BY source;
 
 \echo
