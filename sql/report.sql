@@ -193,6 +193,25 @@ SELECT event_name, identifier, events, round(present_share::numeric, 4) AS prese
   FROM cq.match_quality ORDER BY event_name, identifier;
 SELECT event_name, round(match_score::numeric, 4) AS match_score FROM cq.event_quality
  WHERE source = 'matchy' ORDER BY 1;
+-- Dedup keys by channel, by hand: three browser rows (one with an id, one without an id but
+-- with an fbp, one with neither) and two server rows (one with an id, one without but with an
+-- external_id): ids on 1/3 of browser rows and 1/2 of server rows; the fallback keys add 1/3
+-- and 1/2.
+CREATE TABLE keyed (u int, t timestamptz, e text, eid text, ch text, fbp text, xid text);
+INSERT INTO keyed VALUES
+  (1, '2024-06-02 10:00', 'buy', 'k1', 'browser', NULL, NULL),
+  (2, '2024-06-02 10:00', 'buy', NULL, 'browser', 'fb.1.1596403881668.1', NULL),
+  (3, '2024-06-02 10:00', 'buy', '', 'browser', NULL, NULL),
+  (4, '2024-06-02 10:00', 'buy', 'k4', 'server', NULL, NULL),
+  (5, '2024-06-02 10:00', 'buy', NULL, 'server', NULL, 'crm-5');
+SELECT cq.register_source('keyed', 'keyed', 'u', 't', 'e', event_id_column => 'eid', source_column => 'ch',
+                          customer_columns => '{"fbp": "fbp", "external_id": "xid"}');
+SELECT source_name, tracking_health_rows FROM cq.refresh('keyed');
+SELECT event_name, round(browser_id_share::numeric, 4) AS browser_id, round(server_id_share::numeric, 4) AS server_id,
+       round(browser_fallback_extra::numeric, 4) AS browser_extra, round(server_fallback_extra::numeric, 4) AS server_extra
+  FROM cq.tracking_health WHERE source = 'keyed';
+SELECT cq.unregister_source('keyed');
+DROP TABLE keyed;
 -- mistakes in customer_columns
 SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '["email"]');
 SELECT cq.register_source('m2', 'matchy', 'u', 't', 'e', customer_columns => '{"emial": "email"}');

@@ -200,6 +200,10 @@ CREATE TABLE cq_internal.tracking_health_data (
     server_share double precision,
     browser_share double precision,
     both_share double precision,
+    browser_id_share double precision,
+    server_id_share double precision,
+    browser_fallback_extra double precision,
+    server_fallback_extra double precision,
     reused_ids bigint,
     burst_events bigint NOT NULL,
     orphan_events bigint,
@@ -691,6 +695,7 @@ BEGIN
     WITH r AS (
         SELECT x.*, (x.t AT TIME ZONE 'UTC')::date AS day,
                cq_internal.channel_kind(x.channel) AS kind,
+               coalesce(btrim(x.m->>'external_id') <> '' OR btrim(x.m->>'fbp') <> '', false) AS fallback,
                lag(x.t) OVER (PARTITION BY x.u, x.ev ORDER BY x.t, x.copy) AS prev_t
           FROM pg_temp.cq_refresh_rows x),
     events AS (         -- one row per deduplicated event
@@ -718,6 +723,16 @@ BEGIN
            CASE WHEN s.source_column IS NOT NULL THEN max(c.server_share) END,
            CASE WHEN s.source_column IS NOT NULL THEN max(c.browser_share) END,
            CASE WHEN s.source_column IS NOT NULL THEN max(c.both_share) END,
+           -- dedup keys by channel: the event id, and what the fallback keys
+           -- (external_id, fbp) add where the id is missing
+           CASE WHEN s.source_column IS NOT NULL AND s.event_id_column IS NOT NULL
+                THEN avg((NOT r.blank_id)::int) FILTER (WHERE r.kind = 'browser')::float8 END,
+           CASE WHEN s.source_column IS NOT NULL AND s.event_id_column IS NOT NULL
+                THEN avg((NOT r.blank_id)::int) FILTER (WHERE r.kind = 'server')::float8 END,
+           CASE WHEN s.source_column IS NOT NULL AND (s.customer_columns ? 'external_id' OR s.customer_columns ? 'fbp')
+                THEN avg((r.k IS NULL AND r.fallback)::int) FILTER (WHERE r.kind = 'browser')::float8 END,
+           CASE WHEN s.source_column IS NOT NULL AND (s.customer_columns ? 'external_id' OR s.customer_columns ? 'fbp')
+                THEN avg((r.k IS NULL AND r.fallback)::int) FILTER (WHERE r.kind = 'server')::float8 END,
            CASE WHEN s.event_id_column IS NOT NULL THEN coalesce(max(d.ids), 0) END,
            count(*) FILTER (WHERE NOT r.copy AND r.prev_t >= r.t - interval '10 seconds'),
            NULL::bigint,       -- orphan_events, below
@@ -1020,7 +1035,8 @@ SELECT funnel, source, step, step_name, users, conversion_from_previous, convers
 
 CREATE VIEW cq.tracking_health WITH (security_invoker = true) AS
 SELECT source, day, event_name, rows, events, users, duplicate_rate, missing_id_rate,
-       server_share, browser_share, both_share, reused_ids, burst_events, orphan_events,
+       server_share, browser_share, both_share, browser_id_share, server_id_share,
+       browser_fallback_extra, server_fallback_extra, reused_ids, burst_events, orphan_events,
        expected_low, expected_high, volume_anomaly, future_events,
        late_events, stale_events, median_lag_seconds, p95_lag_seconds, channels, refreshed_at
   FROM cq_internal.tracking_health_data
@@ -1099,6 +1115,10 @@ COMMENT ON COLUMN cq.tracking_health.missing_id_rate IS 'Rows whose event id is 
 COMMENT ON COLUMN cq.tracking_health.server_share IS 'Share of the deduplicated events with a copy from a server (channel server, capi, eapi, events_api, api, s2s, server_api). NULL without a source column.';
 COMMENT ON COLUMN cq.tracking_health.browser_share IS 'Share of the deduplicated events with a copy from the browser or app (channel browser, pixel, web, app, sdk, client). NULL without a source column.';
 COMMENT ON COLUMN cq.tracking_health.both_share IS 'Share of the deduplicated events seen by both a browser and a server copy (Meta''s event coverage). NULL without a source column.';
+COMMENT ON COLUMN cq.tracking_health.browser_id_share IS 'Share of the browser rows with an event id (the dedup key). NULL without a source or an event id column.';
+COMMENT ON COLUMN cq.tracking_health.server_id_share IS 'Share of the server rows with an event id. NULL without a source or an event id column.';
+COMMENT ON COLUMN cq.tracking_health.browser_fallback_extra IS 'Share of the browser rows without an event id that carry a fallback key (external_id or fbp, from customer_columns): the coverage the fallback adds. NULL without a source column or without either fallback column.';
+COMMENT ON COLUMN cq.tracking_health.server_fallback_extra IS 'The same for the server rows.';
 COMMENT ON COLUMN cq.tracking_health.reused_ids IS 'Event ids first seen that day (for that event name) that are reused: given to several users, to several values, or to events more than 48 hours apart. NULL without an event id column.';
 COMMENT ON COLUMN cq.tracking_health.burst_events IS 'Rows that are not copies and follow a row of the same user and event name by at most 10 seconds: reload loops, double clicks, bots.';
 COMMENT ON COLUMN cq.tracking_health.orphan_events IS 'Deduplicated events of an event name that ends a defined funnel (two steps or more) with no earlier step of such a funnel by the same user within its window before them: conversions nothing led to. NULL for an event name that ends no funnel.';
