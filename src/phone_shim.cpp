@@ -99,6 +99,19 @@ cq_phone_to_e164(const char *number, size_t len, const char *region,
 				break;
 			e164 = again;
 		}
+
+		/*
+		 * E.164 numbers have at most 15 digits, and an answer must be stable:
+		 * refuse one that is longer, or that still does not read back as
+		 * itself (fuzz_phone found a Japanese national number whose E.164
+		 * form had 19 digits).
+		 */
+		{
+			std::string again;
+
+			if (e164.size() > 16 || !parse_valid(util, e164, "ZZ", &again) || again != e164)
+				return CQ_PHONE_INVALID;
+		}
 		if (e164.size() >= CQ_PHONE_BUFSIZE)
 			return CQ_PHONE_INVALID;
 		std::memcpy(out, e164.c_str(), e164.size() + 1);
