@@ -8,9 +8,10 @@
  *	  cq.event_quality.  cq_internal.refresh_source (refresh.sql) applies the
  *	  NULL rules of the optional columns and writes the report.
  *
- * The rows are read once, through a cursor, into an array of 48-byte
- * records (users, event names, (event name, id) keys and channels are
- * interned into dense numbers); then two in-memory sorts decide the rest:
+ * The rows are read once, straight from the executor's slots, into an array
+ * of 56-byte records (event names and channels interned into dense numbers,
+ * users kept as integers or interned, the key (event name, id) as a 128-bit
+ * hash, as wide as cq.dedup_key); then two in-memory sorts decide the rest:
  *
  *	 by (key, time): which rows are copies (the rule of cq.dedup_keep with a
  *		48-hour window, cq_dedup_deadline), which browser and server copies
@@ -23,8 +24,8 @@
  * Definitions are those of the view's comments (report.sql) and of the
  * independent recomputation test/check_tracking_health.py.  Rows whose
  * event time is +-infinity, or whose value is not finite, are never copies
- * and never make another row a copy.  Users are told apart by the text form
- * of the user column.  Memory: about 100 bytes per row, in a context of the
+ * and never make another row a copy.  Users of an integer column are told
+ * apart by value, others by their text form.  Memory: about 80 bytes per row, in a context of the
  * call's own; every loop over the rows checks for interrupts.
  *
  *-------------------------------------------------------------------------
