@@ -308,7 +308,9 @@ BEGIN
         RAISE NOTICE 'cq.refresh: source "%": funnel "%", % steps (%)', s.name, f.name, n,
             clock_timestamp() - t0;
     END LOOP;
-    DROP TABLE IF EXISTS pg_temp.cq_refresh_rows;
+    IF need_rows THEN
+        DROP TABLE pg_temp.cq_refresh_rows;
+    END IF;
     DROP TABLE pg_temp.cq_refresh_scan;
     DROP TABLE pg_temp.cq_refresh_rank;
 END
