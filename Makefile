@@ -46,11 +46,12 @@ OBJS = \
 	src/rank.o \
 	src/rank_codec.o \
 	src/rank_accum.o \
-	src/rank_events.o
+	src/rank_events.o \
+	src/diagnostics_scan.o
 
 # The current version's install script is built from the SQL sources, in this
 # order; released scripts and upgrade scripts are files of their own.
-EXTVERSION = 1.1
+EXTVERSION = 1.2
 SQL_SOURCES = \
 	src/conversion_quality.sql \
 	src/identity.sql \
@@ -59,15 +60,20 @@ SQL_SOURCES = \
 	src/signal.sql \
 	src/rank.sql \
 	src/report.sql \
-	src/diagnostics.sql
+	src/diagnostics.sql \
+	src/diagnostics_scan.sql \
+	src/refresh.sql
 
-# Released install scripts are files of their own and never change.  The
-# update to 1.1 is its own steps followed by what 1.1 adds that 1.0 did not
-# have at all (src/report.sql, src/diagnostics.sql), taken from the same
-# source as the install.
+# Released install scripts never change.  1.0's is a file of its own; 1.1's and the
+# 1.0 -> 1.1 update are kept in src/released/ as they were released and pass
+# through SQL_FILTER like the current script (PostgreSQL 13/14).  The update to
+# 1.2 is its own steps followed by what 1.2 adds or replaces, taken from the same
+# sources as the install (src/diagnostics_scan.sql, src/refresh.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
-	conversion_quality--1.0--1.1.sql
+	conversion_quality--1.1.sql \
+	conversion_quality--1.0--1.1.sql \
+	conversion_quality--1.1--1.2.sql
 DATA = \
 	conversion_quality--1.0.sql
 
@@ -131,7 +137,13 @@ endif
 conversion_quality--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ | $(SQL_FILTER) > $@
 
-conversion_quality--1.0--1.1.sql: src/update--1.0--1.1.sql src/report.sql src/diagnostics.sql
+conversion_quality--1.1.sql: src/released/conversion_quality--1.1.sql
+	$(SQL_FILTER) < $< > $@
+
+conversion_quality--1.0--1.1.sql: src/released/conversion_quality--1.0--1.1.sql
+	$(SQL_FILTER) < $< > $@
+
+conversion_quality--1.1--1.2.sql: src/update--1.1--1.2.sql src/diagnostics_scan.sql src/refresh.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -251,7 +251,17 @@ SELECT count(*) FROM cq.refresh();          -- no source it may refresh: nothing
 SELECT cq.unregister_source('shop');
 INSERT INTO cq_internal.tracking_health_data (source, day, event_name, rows, events, users, burst_events, future_events, refreshed_at)
   VALUES ('shop', '2024-02-01', 'visit', 1, 1, 1, 0, 0, now());
+-- nor through the scan behind the report (it reads with the caller's privileges)
+SELECT count(*) FROM cq_internal.tracking_scan('shop.events', 'user_id', 'ts', 'name', NULL, NULL,
+                                               NULL, NULL, NULL, now());
 RESET ROLE;
+-- the scan's own checks: required arguments, columns that exist
+SELECT count(*) FROM cq_internal.tracking_scan('shop.events', NULL, 'ts', 'name', NULL, NULL,
+                                               NULL, NULL, NULL, now());
+SELECT count(*) FROM cq_internal.tracking_scan('shop.events', 'user_id', 'ts', 'name', NULL, 'no_such_id',
+                                               NULL, NULL, NULL, now());
+SELECT count(*) FROM cq_internal.tracking_scan('shop.events', 'user_id', 'ts', 'name', NULL, NULL,
+                                               NULL, NULL, '{no_such_fbp}', now());
 -- A reader of the table sees every report, and may not change them
 SET ROLE regress_cq_reader;
 SELECT (SELECT count(*) FROM cq.event_sources) AS sources, (SELECT count(*) FROM cq.funnels) AS funnels,

@@ -1,11 +1,13 @@
 -- The upgrade path (README, "Upgrading"): install 1.0, store states and
 -- build views on it, ALTER EXTENSION ... UPDATE, and check that
---  (a) the catalog is exactly that of a fresh 1.1 install: functions,
+--  (a) the catalog is exactly that of a fresh install (1.0 -> 1.1 -> 1.2): functions,
 --      aggregates, types, casts, comments, privileges and dependencies;
 --  (b) the stored states read back with the same results;
 --  (c) the user's views still work, except those bound to a 1.0 funnel form
 --      or to the 1.0 cq.rank_events, which 1.1 replaces: they stop the update
 --      with an error naming them, and work once re-created.
+--  (d) 1.1 -> 1.2 keeps a source's report rows, and a refresh under 1.2 (a
+--      C scan) gives every figure the 1.1 refresh (SQL) gave.
 -- Runs last: it drops and re-creates the extension.
 \pset null '(null)'
 SET client_min_messages = warning;
@@ -221,7 +223,14 @@ SELECT count(*) AS users,
   JOIN (SELECT uid, cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS st
           FROM up_ev GROUP BY uid) n USING (uid);
 
--- 4. The catalog of the updated extension equals a fresh 1.1 install
+-- 4. On to 1.2 (cq.refresh reads a source in one C scan): the stored states
+-- and views give the same results again
+ALTER EXTENSION conversion_quality UPDATE TO '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT a.what, a.result = r.result AS same_after_1_2
+  FROM up_after a JOIN up_results r USING (what) ORDER BY a.what;
+
+-- 5. The catalog of the extension updated 1.0 -> 1.1 -> 1.2 equals a fresh 1.2 install
 CREATE TABLE up_inventory_updated AS SELECT * FROM upgrade_inventory;
 DROP EXTENSION conversion_quality CASCADE;
 CREATE EXTENSION conversion_quality;
@@ -236,6 +245,85 @@ UNION ALL
  EXCEPT SELECT 'only in a fresh install', * FROM up_inventory_updated)
 ORDER BY 1, 2, 3, 4;
 
+-- 6. A 1.1 database with a registered source and its reports: the update to
+-- 1.2 keeps the report rows, and a refresh under 1.2 gives the figures 1.1 gave
+-- (1.1 computed them in SQL over a temporary table, 1.2 in C)
+DROP EXTENSION conversion_quality CASCADE;
+CREATE EXTENSION conversion_quality VERSION '1.1';
+CREATE TABLE up_src (id text, uid int, ts timestamptz, arrived timestamptz, e text, channel text,
+                     revenue numeric);
+INSERT INTO up_src
+SELECT CASE WHEN (u * 7 + i) % 11 = 0 THEN NULL WHEN (u * 7 + i) % 13 = 0 THEN ' '
+            WHEN (u + i) % 17 = 0 THEN 'const' ELSE format('%s-%s', u, i) END,
+       u, timestamptz '2024-03-01' + ((u * 7919 + i * 104729) % 40000) * interval '1 minute',
+       timestamptz '2024-03-01' + ((u * 7919 + i * 104729) % 40000) * interval '1 minute'
+           + ((u * 31 + i) % 9) * interval '20 hours' - ((u + i) % 23 = 0)::int * interval '3 hours',
+       (ARRAY['view', 'cart', 'buy'])[1 + (u * 31 + i * 17) % 3],
+       (ARRAY['pixel', 'server', 'capi', NULL])[1 + (u + i) % 4],
+       CASE WHEN (u * 31 + i * 17) % 3 = 2 THEN (u % 7) * 10 ELSE 0 END
+  FROM generate_series(1, 150) u, generate_series(1, 12) i;
+-- copies: each row again, a few seconds to three days later, as the server
+INSERT INTO up_src
+SELECT id, uid, ts + ((uid % 5) * interval '15 hours') + interval '2 seconds', arrived + interval '1 minute',
+       e, 'server', revenue
+  FROM up_src WHERE uid % 3 = 0;
+SELECT cq.register_source('up', 'up_src', 'uid', 'ts', 'e', value_column => 'revenue',
+                          event_id_column => 'id', source_column => 'channel',
+                          received_at_column => 'arrived');
+SELECT cq.register_source('up_bare', 'up_src', 'uid', 'ts', 'e', event_id_column => 'id',
+                          source_column => 'channel', received_at_column => 'arrived');
+SET client_min_messages = warning;
+SELECT source_name, rows_read, tracking_health_rows FROM cq.refresh() ORDER BY 1;
+CREATE TABLE up_health_1_1 AS SELECT * FROM cq.tracking_health;
+-- the data meets the figures: copies, blank ids, reused ids, bursts, late and
+-- future rows, both channels
+SELECT source, sum(rows) > sum(events) AS copies, bool_or(missing_id_rate > 0) AS blank_ids,
+       sum(reused_ids) > 0 AS reused, sum(burst_events) > 0 AS bursts, sum(late_events) > 0 AS late,
+       sum(future_events) > 0 AS future, bool_or(both_share > 0) AS both_channels
+  FROM up_health_1_1 GROUP BY source ORDER BY source;
+CREATE TABLE up_quality_1_1 AS SELECT * FROM cq.event_quality;
+ALTER EXTENSION conversion_quality UPDATE TO '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT (SELECT count(*) FROM up_health_1_1) AS health_rows_1_1,
+       (SELECT count(*) FROM (SELECT * FROM up_health_1_1 EXCEPT SELECT * FROM cq.tracking_health) d)
+           AS rows_changed_by_update;
+SELECT source_name, rows_read, tracking_health_rows FROM cq.refresh() ORDER BY 1;
+-- every figure: integers equal, rates within 1e-12, NULL where 1.1 had NULL
+SELECT o.source, count(*) AS cells,
+       count(*) FILTER (WHERE n.source IS NULL) AS missing_after_refresh,
+       count(*) FILTER (WHERE (o.rows, o.events, o.users, o.reused_ids, o.burst_events, o.orphan_events,
+                               o.expected_low, o.expected_high, o.volume_anomaly, o.future_events,
+                               o.late_events, o.stale_events, o.channels)
+                              IS DISTINCT FROM
+                              (n.rows, n.events, n.users, n.reused_ids, n.burst_events, n.orphan_events,
+                               n.expected_low, n.expected_high, n.volume_anomaly, n.future_events,
+                               n.late_events, n.stale_events, n.channels)) AS counts_differ,
+       count(*) FILTER (WHERE NOT (x.d IS NOT DISTINCT FROM 0)) AS rates_differ
+  FROM up_health_1_1 o
+  LEFT JOIN cq.tracking_health n ON n.source = o.source AND n.day = o.day AND n.event_name = o.event_name
+  LEFT JOIN LATERAL (
+        SELECT CASE WHEN bool_or(CASE WHEN (a IS NULL) <> (b IS NULL) THEN true
+                                      ELSE abs(a - b) / greatest(abs(a), 1) > 1e-12 END) THEN 1 ELSE 0 END AS d
+          FROM (VALUES (o.duplicate_rate, n.duplicate_rate), (o.missing_id_rate, n.missing_id_rate),
+                       (o.server_share, n.server_share), (o.browser_share, n.browser_share),
+                       (o.both_share, n.both_share), (o.browser_id_share, n.browser_id_share),
+                       (o.server_id_share, n.server_id_share),
+                       (o.browser_fallback_extra, n.browser_fallback_extra),
+                       (o.server_fallback_extra, n.server_fallback_extra),
+                       (o.median_lag_seconds, n.median_lag_seconds),
+                       (o.p95_lag_seconds, n.p95_lag_seconds)) v(a, b)) x ON true
+ GROUP BY o.source ORDER BY o.source;
+SELECT (SELECT count(*) FROM cq.tracking_health) AS health_rows_1_2;
+SELECT o.source, o.event_name, o.rows = n.rows AND o.users = n.users
+           AND o.deduplicated_events = n.deduplicated_events
+           AND o.duplicate_rate = n.duplicate_rate AND o.missing_id_rate = n.missing_id_rate
+           AND abs(o.weekly_volume - n.weekly_volume) < 1e-9
+           AND o.verdict IS NOT DISTINCT FROM n.verdict AND o.rank IS NOT DISTINCT FROM n.rank
+           AS quality_same
+  FROM up_quality_1_1 o JOIN cq.event_quality n USING (source, event_name)
+ ORDER BY 1, 2;
+RESET client_min_messages;
+
 DROP TABLE up_ev, up_states, up_signals, up_ranks, up_before, up_after, up_saved,
-           up_inventory_updated, up_inventory_fresh CASCADE;
+           up_inventory_updated, up_inventory_fresh, up_src, up_health_1_1, up_quality_1_1 CASCADE;
 DROP VIEW upgrade_inventory, upgrade_members;

@@ -23,8 +23,12 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "key_encoding.h"
 #include "sha256_util.h"
+
+/* The end of a copy's dedup window: kept_at + window, saturating (dedup_keep.c) */
+extern TimestampTz cq_dedup_deadline(TimestampTz kept_at, const Interval *window);
 
 #endif							/* CQ_DEDUP_H */

@@ -59,11 +59,49 @@ check_window(Interval *window)
 }
 
 /*
- * kept_at + window, computed once per kept copy and window.  Windows with
- * days or months follow calendar arithmetic in the session time zone, as
- * timestamptz + interval does.  Near the end of the timestamp range the
- * deadline saturates to 'infinity' instead of raising an error, and an
- * infinite kept_at keeps its own value.
+ * cq_dedup_deadline
+ *		kept_at + window: the latest arrival that is still a copy of a copy
+ *		kept at kept_at (dedup.h).  Windows with days or months follow
+ *		calendar arithmetic in the session time zone, as timestamptz +
+ *		interval does.  Near the end of the timestamp range the deadline
+ *		saturates to 'infinity' instead of raising an error, and an infinite
+ *		kept_at keeps its own value.
+ */
+TimestampTz
+cq_dedup_deadline(TimestampTz kept_at, const Interval *window)
+{
+	TimestampTz deadline;
+
+	if (TIMESTAMP_NOT_FINITE(kept_at))
+		return kept_at;
+	if (window->month == 0 && window->day == 0)
+	{
+		if (pg_add_s64_overflow(kept_at, window->time, &deadline) ||
+			deadline >= END_TIMESTAMP)
+			deadline = DT_NOEND;
+		return deadline;
+	}
+
+	/*
+	 * Calendar arithmetic raises an error past the end of the timestamp
+	 * range; saturate instead when even the longest month and day (31 days
+	 * of 25 hours) could reach it.
+	 */
+	{
+		double		longest = ((double) window->month * 31 + window->day) *
+			(double) (USECS_PER_DAY + USECS_PER_HOUR) + (double) window->time;
+
+		if ((double) kept_at + longest >= (double) END_TIMESTAMP)
+			return DT_NOEND;
+	}
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												   TimestampTzGetDatum(kept_at),
+												   IntervalPGetDatum(unconstify(Interval *, window))));
+}
+
+/*
+ * The deadline of the partition's kept copy, computed once per kept copy
+ * and window.
  */
 static TimestampTz
 window_deadline(DedupKeepState *st, Interval *window)
@@ -71,32 +109,7 @@ window_deadline(DedupKeepState *st, Interval *window)
 	if (st->deadline_for.time == window->time && st->deadline_for.day == window->day &&
 		st->deadline_for.month == window->month)
 		return st->deadline;
-
-	if (TIMESTAMP_NOT_FINITE(st->kept_at))
-		st->deadline = st->kept_at;
-	else if (window->month == 0 && window->day == 0)
-	{
-		if (pg_add_s64_overflow(st->kept_at, window->time, &st->deadline) ||
-			st->deadline >= END_TIMESTAMP)
-			st->deadline = DT_NOEND;
-	}
-	else
-	{
-		/*
-		 * Calendar arithmetic raises an error past the end of the timestamp
-		 * range; saturate instead when even the longest month and day
-		 * (31 days of 25 hours) could reach it.
-		 */
-		double		longest = ((double) window->month * 31 + window->day) *
-			(double) (USECS_PER_DAY + USECS_PER_HOUR) + (double) window->time;
-
-		if ((double) st->kept_at + longest >= (double) END_TIMESTAMP)
-			st->deadline = DT_NOEND;
-		else
-			st->deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																   TimestampTzGetDatum(st->kept_at),
-																   IntervalPGetDatum(window)));
-	}
+	st->deadline = cq_dedup_deadline(st->kept_at, window);
 	st->deadline_for = *window;
 	return st->deadline;
 }

@@ -156,6 +156,21 @@
 --     1.99 / 1.96 % (non-revenue); among non-blank ids of non-click, non-revenue events, 38.3
 --     / 38.0 / 38.6 % have both copies (40 % less the copies whose pixel id was blanked);
 --     'evt-0000': 1,561 web rows of 215 users (0.86 %).
+--
+-- FAULT KNOBS (psql -v; defaults in brackets give the rows described above, and a knob
+-- never changes a random draw, so that only the rows it is about change)
+--   retry_rate [0.02]        server events sent twice
+--   blank_null_rate [0.06], blank_empty_rate [0.02]   non-click pixel rows with id NULL / ''
+--   buggy_rate [0.01]        web users whose page views all carry 'evt-0000'
+--   late_rate [0.03], very_late_rate [0.003]   server events received 2 .. 6 / 20 .. 40 days late
+--   future_rate [0.005]      non-click pixel rows stamped 1 .. 48 h after their arrival
+--   far_future_rows [5]      non-click pixel rows per table moved into 2031
+--   burst_rate [0]           page views repeated twice more 1 .. 3 s apart (reload loops)
+--   orphan_rate [0]          web purchase sessions (after day 7) without their view_item
+--   outage_day ['']          a UTC date whose events never arrive (tag and server down), e.g.
+--                            '2025-03-05'
+--   Set every rate to 0 (and far_future_rows to 0) for a warehouse without any fault:
+--   test/check_planted_faults.py runs it both ways.
 \set gw_quiet :QUIET
 \set QUIET on
 \if :{?seed}
@@ -165,6 +180,51 @@
 \if :{?scale}
 \else
 \set scale 1
+\endif
+-- fault knobs (see FAULT KNOBS above); the defaults are the documented rates
+\if :{?retry_rate}
+\else
+\set retry_rate 0.02
+\endif
+\if :{?blank_null_rate}
+\else
+\set blank_null_rate 0.06
+\endif
+\if :{?blank_empty_rate}
+\else
+\set blank_empty_rate 0.02
+\endif
+\if :{?buggy_rate}
+\else
+\set buggy_rate 0.01
+\endif
+\if :{?late_rate}
+\else
+\set late_rate 0.03
+\endif
+\if :{?very_late_rate}
+\else
+\set very_late_rate 0.003
+\endif
+\if :{?future_rate}
+\else
+\set future_rate 0.005
+\endif
+\if :{?far_future_rows}
+\else
+\set far_future_rows 5
+\endif
+\if :{?burst_rate}
+\else
+\set burst_rate 0
+\endif
+\if :{?orphan_rate}
+\else
+\set orphan_rate 0
+\endif
+\if :{?outage_day}
+\else
+\set outage_day ''
 \endif
 
 SET max_parallel_workers_per_gather = 0;
@@ -245,7 +305,7 @@ SELECT g::bigint AS user_id,
        random() < 0.20 AS news,
        random() < 0.004 AS wish,
        random() AS r_buy, random() AS r_nbuy,
-       random() < 0.01 AS buggy,
+       random() < :buggy_rate AS buggy,
        1 + floor(random() * 11)::int AS n_pv,
        random() AS r_early, random() AS r_aband, random() AS r_abco,
        random() AS t_atc, random() AS t_view, random() AS t_news, random() AS t_wish,
@@ -365,7 +425,7 @@ SELECT 'w', user_id, pt - (8 + 7 * s2) * interval '1 minute', 'add_to_cart', 0, 
   FROM gw_wp WHERE NOT early
 UNION ALL
 SELECT 'w', user_id, pt - (16 + 30 * s3) * interval '1 minute', 'view_item', 0, NULL
-  FROM gw_wp WHERE NOT early
+  FROM gw_wp WHERE NOT early AND t_ref >= :orphan_rate
 -- refunds: 5 % of purchases, 3..20 days later, minus the purchase value
 UNION ALL
 SELECT 'w', user_id, pt + (3 + 17 * t_ref) * interval '1 day', 'refund', -value, NULL
@@ -453,6 +513,16 @@ SELECT line, user_id, t, event_name, value, campaign, ad_set, creative, landing_
        random(), random(), random(), random(), random(),
        random(), random(), random(), random(), random()
   FROM gw_ev;
+-- reload loops (burst_rate): a page view repeated twice more, 1 .. 3 s apart, with ids
+-- of their own (a buggy client's 'evt-0000' stays); no draw of its own (d3, d5 of the page view), so that the other rows
+-- stay the same whatever the knob
+INSERT INTO gw_lg
+SELECT line, user_id, t + k * (1 + 2 * d3) * interval '1 second', event_name, value,
+       campaign, ad_set, creative, landing_page,
+       CASE WHEN id = 'evt-0000' THEN id ELSE id || '-reload-' || k END, is_click,
+       r_copy, r_pid, r_pfut, r_retry, r_late, d1, d2, d3, d4, d5
+  FROM gw_lg, generate_series(1, 2) k
+ WHERE event_name = 'page_view' AND d5 < :burst_rate;
 
 CREATE TEMP VIEW gw_lx AS
 SELECT lg.*,
@@ -470,16 +540,16 @@ SELECT v.line,
        (SELECT min(s.r_pfut)
           FROM (SELECT x.r_pfut FROM gw_lx x
                  WHERE x.line = v.line AND x.has_pixel AND NOT x.is_click
-                 ORDER BY x.r_pfut DESC LIMIT 5) s) AS thr
+                 ORDER BY x.r_pfut DESC LIMIT :far_future_rows) s) AS thr
   FROM (VALUES ('w'), ('a'), ('l')) v(line);
 
 CREATE TEMP VIEW gw_rows AS
 SELECT x.line, x.user_id,
-       CASE WHEN x.is_click THEN x.id WHEN x.r_pid < 0.06 THEN NULL
-            WHEN x.r_pid < 0.08 THEN '' ELSE x.id END AS event_id,
+       CASE WHEN x.is_click THEN x.id WHEN x.r_pid < :blank_null_rate THEN NULL
+            WHEN x.r_pid < :blank_null_rate + :blank_empty_rate THEN '' ELSE x.id END AS event_id,
        CASE WHEN x.is_click THEN x.t
             WHEN x.r_pfut >= y.thr THEN x.t + interval '6 years'
-            WHEN x.r_pfut < 0.005 THEN x.t + (1 + 59 * x.d1) * interval '1 second'
+            WHEN x.r_pfut < :future_rate THEN x.t + (1 + 59 * x.d1) * interval '1 second'
                                           + (1 + 47 * x.d5) * interval '1 hour'
             ELSE x.t END AS event_time,
        x.t + (1 + 59 * x.d1) * interval '1 second' AS received_at,
@@ -491,14 +561,19 @@ UNION ALL
 SELECT x.line, x.user_id, x.id,
        x.t + x.d2 * interval '5 minutes',
        x.t + x.d2 * interval '5 minutes'
-           + CASE WHEN x.r_late < 0.003 THEN (20 + 20 * x.d4) * interval '1 day'
-                  WHEN x.r_late < 0.033 THEN (2 + 4 * x.d4) * interval '1 day'
+           + CASE WHEN x.r_late < :very_late_rate THEN (20 + 20 * x.d4) * interval '1 day'
+                  WHEN x.r_late < :very_late_rate + :late_rate THEN (2 + 4 * x.d4) * interval '1 day'
                   ELSE (60 + 840 * x.d3) * interval '1 second' END
            + (k - 1) * (1 + 29 * x.d1) * interval '1 second',
        x.event_name, x.value, 'server',
        x.campaign, x.ad_set, x.creative, x.landing_page
-  FROM gw_lx x, generate_series(1, CASE WHEN x.r_retry < 0.02 THEN 2 ELSE 1 END) k
+  FROM gw_lx x, generate_series(1, CASE WHEN x.r_retry < :retry_rate THEN 2 ELSE 1 END) k
  WHERE x.has_server;
+
+-- an outage (outage_day): no row of an event of that UTC day arrives, from either channel
+CREATE TEMP VIEW gw_kept AS
+SELECT * FROM gw_rows
+ WHERE :'outage_day' = '' OR (event_time AT TIME ZONE 'UTC')::date <> nullif(:'outage_day', '')::date;
 
 -- ---------------------------------------------------------------------------------------
 -- The warehouse tables, loaded in arrival order.
@@ -522,17 +597,17 @@ CREATE TABLE shop.lead_events (LIKE shop.web_events);
 INSERT INTO shop.web_events
 SELECT event_id, user_id, event_time, received_at, event_name, value, channel,
        campaign, ad_set, creative, landing_page
-  FROM gw_rows WHERE line = 'w' ORDER BY received_at, user_id;
+  FROM gw_kept WHERE line = 'w' ORDER BY received_at, user_id;
 INSERT INTO shop.app_events
 SELECT event_id, user_id, event_time, received_at, event_name, value, channel,
        campaign, ad_set, creative, landing_page
-  FROM gw_rows WHERE line = 'a' ORDER BY received_at, user_id;
+  FROM gw_kept WHERE line = 'a' ORDER BY received_at, user_id;
 INSERT INTO shop.lead_events
 SELECT event_id, user_id, event_time, received_at, event_name, value, channel,
        campaign, ad_set, creative, landing_page
-  FROM gw_rows WHERE line = 'l' ORDER BY received_at, user_id;
+  FROM gw_kept WHERE line = 'l' ORDER BY received_at, user_id;
 
-DROP VIEW gw_rows, gw_lx;
+DROP VIEW gw_kept, gw_rows, gw_lx;
 DROP TABLE gw_y31, gw_lg, gw_lf, gw_ev, gw_wp, gw_ul, gw_ua, gw_uw, gw_dim;
 COMMIT;
 
