@@ -190,9 +190,9 @@ SELECT cq.rank_n(cq.rank_rollup(sample)) AS customers,
 \echo
 \echo '== 14. Attribution: lead-gen won deals by campaign, last touch vs linear vs first touch (cq.attribute) =='
 \echo '   ad clicks are the touches (15 % of users click twice); lookback 45 days'
-CREATE TEMP VIEW lead_clicks AS
+CREATE VIEW lead_clicks AS
 SELECT user_id, event_time, campaign AS channel FROM shop.lead_events WHERE event_name = 'ad_click';
-CREATE TEMP VIEW lead_won AS
+CREATE VIEW lead_won AS
 SELECT user_id, event_time, value FROM shop.lead_events WHERE event_name = 'won_deal';
 SELECT coalesce(a.channel, '(unattributed)') AS campaign,
        round(sum(a.conversions) FILTER (WHERE m = 'last_touch')::numeric, 1) AS last_touch,
