@@ -18,6 +18,7 @@ OBJS = \
 	src/codec.o \
 	src/utf8_core.o \
 	src/text_util.o \
+	src/intern.o \
 	src/key_encoding.o \
 	src/sha256_util.o \
 	src/email_core.o \
@@ -47,7 +48,9 @@ OBJS = \
 	src/rank_codec.o \
 	src/rank_accum.o \
 	src/rank_events.o \
-	src/diagnostics_scan.o
+	src/diagnostics_scan.o \
+	src/attribution_rules.o \
+	src/attribution_scan.o
 
 # The current version's install script is built from the SQL sources, in this
 # order; released scripts and upgrade scripts are files of their own.
@@ -62,13 +65,14 @@ SQL_SOURCES = \
 	src/report.sql \
 	src/diagnostics.sql \
 	src/diagnostics_scan.sql \
+	src/attribution.sql \
 	src/refresh.sql
 
 # Released install scripts never change.  1.0's is a file of its own; 1.1's and the
 # 1.0 -> 1.1 update are kept in src/released/ as they were released and pass
 # through SQL_FILTER like the current script (PostgreSQL 13/14).  The update to
 # 1.2 is its own steps followed by what 1.2 adds or replaces, taken from the same
-# sources as the install (src/diagnostics_scan.sql, src/refresh.sql).
+# sources as the install (src/diagnostics_scan.sql, src/attribution.sql, src/refresh.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.1.sql \
@@ -106,6 +110,7 @@ REGRESS = \
 	report \
 	dedup_explain \
 	reconcile \
+	attribute \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \
@@ -143,7 +148,7 @@ conversion_quality--1.1.sql: src/released/conversion_quality--1.1.sql
 conversion_quality--1.0--1.1.sql: src/released/conversion_quality--1.0--1.1.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.1--1.2.sql: src/update--1.1--1.2.sql src/diagnostics_scan.sql src/refresh.sql
+conversion_quality--1.1--1.2.sql: src/update--1.1--1.2.sql src/diagnostics_scan.sql src/attribution.sql src/refresh.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

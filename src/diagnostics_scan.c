@@ -43,6 +43,7 @@
 #include "datatype/timestamp.h"
 #include "dedup.h"
 #include "diagnostics.h"
+#include "intern.h"
 #include "text_util.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -61,118 +62,6 @@
 #define FUTURE_US			USECS_PER_HOUR
 #define LATE_US				(24 * USECS_PER_HOUR)
 #define STALE_US			(7 * USECS_PER_DAY)
-
-/* ---------------------------------------------------------------------------
- * Interned strings: a byte string -> a dense number from 0
- * ---------------------------------------------------------------------------
- */
-typedef struct StrKey
-{
-	const char *p;
-	int			len;
-} StrKey;
-
-typedef struct StrEntry
-{
-	StrKey		key;
-	uint32		hash;
-	uint32		idx;
-	char		status;
-} StrEntry;
-
-/* simplehash.h's inline functions have unused parameters (-Wextra) */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#define SH_PREFIX strtab
-#define SH_ELEMENT_TYPE StrEntry
-#define SH_KEY_TYPE StrKey
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k).p, (k).len)
-#define SH_EQUAL(tb, a, b) ((a).len == (b).len && memcmp((a).p, (b).p, (a).len) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) (a)->hash
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
-typedef struct Interner
-{
-	strtab_hash *tab;
-	uint32		n;
-	const char **strs;			/* idx -> bytes (for the event names) */
-	int		   *lens;
-	int			cap;
-	char	   *block;			/* bump allocation of the copied bytes */
-	Size		block_left;
-	const char *last_p;			/* the last string looked up (a copy), */
-	int			last_len;		/* for runs of the same value */
-	uint32		last_idx;
-} Interner;
-
-static void
-interner_init(Interner *in, int initial, bool keep_strings)
-{
-	memset(in, 0, sizeof(*in));
-	in->tab = strtab_create(CurrentMemoryContext, initial, NULL);
-	if (keep_strings)
-	{
-		in->cap = 16;
-		in->strs = palloc(in->cap * sizeof(char *));
-		in->lens = palloc(in->cap * sizeof(int));
-	}
-}
-
-/* The number of len bytes at p, given the next number when new */
-static uint32
-intern(Interner *in, const char *p, int len)
-{
-	StrKey		k = {p, len};
-	bool		found;
-	StrEntry   *e;
-
-	if (in->last_p && in->last_len == len && memcmp(in->last_p, p, len) == 0)
-		return in->last_idx;
-	e = strtab_insert(in->tab, k, &found);
-	if (!found)
-	{
-		char	   *copy;
-
-		if ((Size) len + 1 > in->block_left)
-		{
-			Size		sz = Max((Size) 1 << 20, (Size) len + 1);
-
-			in->block = MemoryContextAllocHuge(CurrentMemoryContext, sz);
-			in->block_left = sz;
-		}
-		copy = in->block;
-		memcpy(copy, p, len);
-		in->block += len;
-		in->block_left -= len;
-		e->key.p = copy;
-		e->idx = in->n++;
-		if (in->strs)
-		{
-			if ((int) e->idx >= in->cap)
-			{
-				in->cap *= 2;
-				in->strs = repalloc_huge(in->strs, in->cap * sizeof(char *));
-				in->lens = repalloc_huge(in->lens, in->cap * sizeof(int));
-			}
-			in->strs[e->idx] = copy;
-			in->lens[e->idx] = len;
-		}
-	}
-	in->last_p = e->key.p;
-	in->last_len = len;
-	in->last_idx = e->idx;
-	return e->idx;
-}
 
 /* ---------------------------------------------------------------------------
  * Rows, cells and event names
@@ -263,9 +152,9 @@ typedef struct HealthScan
 	ScanRow    *rows;
 	Size		nrows;
 	Size		caprows;
-	Interner	users;
-	Interner	events;
-	Interner	channels;
+	CqInterner	users;
+	CqInterner	events;
+	CqInterner	channels;
 	Cell	   *cells;
 	uint32		ncells;
 	uint32		capcells;
@@ -417,7 +306,7 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 	else
 	{
 		txt = DatumGetTextPP(d);
-		r->user = intern(&s->users, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+		r->user = cq_intern(&s->users, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
 	}
 	r->t = DatumGetTimestampTz(GETCOL(Q_TIME));
 	d = GETCOL(Q_ARRIVAL);
@@ -427,7 +316,7 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 		r->flags |= ROW_HAS_A;
 	}
 	txt = DatumGetTextPP(GETCOL(Q_EVENT));
-	r->ev = intern(&s->events, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+	r->ev = cq_intern(&s->events, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
 	d = GETCOL(Q_VALUE);
 	if (!isnull)
 	{
@@ -520,7 +409,7 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 		uint32		ch;
 
 		txt = DatumGetTextPP(d);
-		ch = intern(&s->channels, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+		ch = cq_intern(&s->channels, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
 		if (ch < 64)
 			c->chan_bits |= UINT64CONST(1) << ch;
 		else
@@ -976,6 +865,8 @@ emit(FunctionCallInfo fcinfo, HealthScan *s, EventTotal *tot, TimestampTz until)
 	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	Datum		values[SCAN_NCOLUMNS];
 	bool		nulls[SCAN_NCOLUMNS];
+	const char *name;
+	int			len;
 
 	if (rsinfo->setDesc->natts != SCAN_NCOLUMNS)
 		elog(ERROR, FN " declared with %d columns, expected %d", rsinfo->setDesc->natts,
@@ -989,8 +880,8 @@ emit(FunctionCallInfo fcinfo, HealthScan *s, EventTotal *tot, TimestampTz until)
 		for (int k = SCAN_ROWS; k < SCAN_NCOLUMNS; k++)
 			values[k] = Int64GetDatum(c->n[k]);
 		values[SCAN_DAY] = DateADTGetDatum(c->day);
-		values[SCAN_EVENT_NAME] = PointerGetDatum(cstring_to_text_with_len(s->events.strs[c->ev],
-																		   s->events.lens[c->ev]));
+		name = cq_interner_string(&s->events, c->ev, &len);
+		values[SCAN_EVENT_NAME] = PointerGetDatum(cstring_to_text_with_len(name, len));
 		values[SCAN_MEDIAN_LAG] = Float8GetDatum(c->median_lag);
 		values[SCAN_P95_LAG] = Float8GetDatum(c->p95_lag);
 		nulls[SCAN_MEDIAN_LAG] = nulls[SCAN_P95_LAG] = !c->have_lag;
@@ -1002,8 +893,8 @@ emit(FunctionCallInfo fcinfo, HealthScan *s, EventTotal *tot, TimestampTz until)
 	{
 		for (int k = 0; k < SCAN_NCOLUMNS; k++)
 			nulls[k] = true;
-		values[SCAN_EVENT_NAME] = PointerGetDatum(cstring_to_text_with_len(s->events.strs[e],
-																		   s->events.lens[e]));
+		name = cq_interner_string(&s->events, e, &len);
+		values[SCAN_EVENT_NAME] = PointerGetDatum(cstring_to_text_with_len(name, len));
 		values[SCAN_ROWS] = Int64GetDatum(tot[e].rows);
 		values[SCAN_EVENTS] = Int64GetDatum(tot[e].events);
 		values[SCAN_USERS] = Int64GetDatum(tot[e].users);
@@ -1144,9 +1035,9 @@ tracking_scan(PG_FUNCTION_ARGS)
 	s->has_arrival = acol != NULL;
 	s->user_is_int = user_is_int;
 	s->refresh_time = PG_GETARG_TIMESTAMPTZ(9);
-	interner_init(&s->users, 1024, false);
-	interner_init(&s->events, 64, true);
-	interner_init(&s->channels, 16, false);
+	cq_interner_init(&s->users, 1024, false);
+	cq_interner_init(&s->events, 64, true);
+	cq_interner_init(&s->channels, 16, false);
 	s->celltab = u64tab_create(work, 1024, NULL);
 
 	/* room for the rows the planner expects, so that the array rarely moves */

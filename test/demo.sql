@@ -186,3 +186,19 @@ SELECT first_month, cq.rank_sample(invoices, revenue) AS sample
 SELECT cq.rank_n(cq.rank_rollup(sample)) AS customers,
        round(cq.rank_correlation(cq.rank_rollup(sample))::numeric, 4) AS spearman_invoices_revenue
   FROM monthly_rank;
+
+\echo
+\echo '== 14. Attribution: lead-gen won deals by campaign, last touch vs linear vs first touch (cq.attribute) =='
+\echo '   ad clicks are the touches (15 % of users click twice); lookback 45 days'
+CREATE VIEW lead_clicks AS
+SELECT user_id, event_time, campaign AS channel FROM shop.lead_events WHERE event_name = 'ad_click';
+CREATE VIEW lead_won AS
+SELECT user_id, event_time, value FROM shop.lead_events WHERE event_name = 'won_deal';
+SELECT coalesce(a.channel, '(unattributed)') AS campaign,
+       round(sum(a.conversions) FILTER (WHERE m = 'last_touch')::numeric, 1) AS last_touch,
+       round(sum(a.conversions) FILTER (WHERE m = 'linear')::numeric, 1) AS linear,
+       round(sum(a.conversions) FILTER (WHERE m = 'first_touch')::numeric, 1) AS first_touch,
+       round(sum(a.value) FILTER (WHERE m = 'linear')::numeric) AS linear_value
+  FROM unnest(ARRAY['last_touch', 'linear', 'first_touch']) m,
+       cq.attribute('lead_clicks', 'lead_won', m, '45 days', value_column => 'value') a
+ GROUP BY a.channel ORDER BY a.channel NULLS LAST;
