@@ -97,7 +97,7 @@ SELECT signature AS user_object_in_cq_internal
   FROM surface_functions
  WHERE signature LIKE 'cq\_internal.%'
    AND (prokind = 'a' OR (signature !~ '_(transfn|finalfn|combine|in|out|send|recv|scan)\('
-                          AND signature !~ '^cq_internal\.(may_[a-z_]+|reconcile_source|check_source[a-z_]*|refresh_source|source_relation|channel_kind[a-z_]*|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|check_customer_columns|identifier_valid|match_weight)\('))
+                          AND signature !~ '^cq_internal\.(may_[a-z_]+|reconcile_source|check_source[a-z_]*|refresh_source|source_relation|channel_kind[a-z_]*|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|check_customer_columns|identifier_valid|match_weight|bh_q_values)\('))
  ORDER BY 1;
 SELECT t.typnamespace::regnamespace AS schema, t.typname
   FROM surface_objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid
@@ -127,6 +127,7 @@ INSERT INTO surface_sig VALUES (true, 12.5), (true, 0), (false, 3), (false, 0), 
   (true, 40), (false, -2);
 CREATE TABLE surface_probe (fn text, call text, result text);
 INSERT INTO surface_probe (fn, call) VALUES
+  ('cq_internal.bh_q_values', $$cq_internal.bh_q_values('{0.01,0.04,0.03,NULL,0.2}')::numeric[]$$),
   ('cq.normalize_email', $$cq.normalize_email('  Cloudy.SF+x@GoogleMail.com', 'google')$$),
   ('cq.normalize_email', $$cq.normalize_email('ÉMILE.ZOË@EXEMPLE.FR')$$),
   ('cq.normalize_email', $$cq.normalize_email('İSTANBUL@ÖRNEK.COM.TR', 'meta')$$),

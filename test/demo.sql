@@ -202,3 +202,12 @@ SELECT coalesce(a.channel, '(unattributed)') AS campaign,
   FROM unnest(ARRAY['last_touch', 'linear', 'first_touch']) m,
        cq.attribute('lead_clicks', 'lead_won', m, '45 days', value_column => 'value') a
  GROUP BY a.channel ORDER BY a.channel NULLS LAST;
+
+\echo
+\echo '== 15. Which creative buys low-quality leads? Qualified-lead rate per entry creative, each against the rest (cq.breakdown) =='
+SELECT bucket AS creative, users, small, round(conversion_rate::numeric, 3) AS qualified_rate,
+       round(rest_conversion_rate::numeric, 3) AS rest_rate, round(conversion_q_value::numeric, 4) AS q,
+       round(conversion_mdd::numeric, 3) AS detectable_difference
+  FROM cq.breakdown('shop.lead_events', 'creative', conversion_event => 'qualified_lead',
+                    horizon => '60 days')
+ ORDER BY conversion_rate;
