@@ -211,3 +211,13 @@ SELECT bucket AS creative, users, small, round(conversion_rate::numeric, 3) AS q
   FROM cq.breakdown('shop.lead_events', 'creative', conversion_event => 'qualified_lead',
                     horizon => '60 days')
  ORDER BY conversion_rate;
+
+\echo
+\echo '== 16. Readiness where bidding happens: which event can each web ad set optimize on? (cq.adset_readiness) =='
+\echo '   events credited to the last click within 30 days, the week to 2025-03-10, 40 a week needed'
+SELECT ad_set, event_name, last_week_events AS last_week, verdict, recommended AS rec, advice
+  FROM cq.adset_readiness('shop.web_events', 'ad_set', '{add_to_cart,begin_checkout,purchase}',
+                          attribution_window => '30 days', min_weekly_volume => 40,
+                          observed_until => '2025-03-10', event_id_column => 'event_id')
+ WHERE recommended OR ad_set IS NULL
+ ORDER BY ad_set NULLS LAST, event_name;
