@@ -21,7 +21,9 @@ against the truths test/data/gen_warehouse.sql plants (its header):
 - the breakdown by entry creative (section 15): quiz_giveaway has the lowest qualified-lead
   rate, significantly below the rest (q <= 0.05);
 - readiness per ad set (section 16): every web ad set gets a recommended event, and they are
-  not all the same.
+  not all the same;
+- spend (section 17): quiz_giveaway has the lowest cost per lead and the highest cost per lead
+  that paid; roi_calculator's unpaid days are reported as missing.
 """
 import os
 import subprocess
@@ -45,7 +47,7 @@ def main():
     run("test/data/gen_warehouse.sql")
     run("test/data/load_uci.sql", "test/data/load_otto.sql", "test/data/load_olist.sql")
     report = run("test/demo.sql", quiet=False)
-    expect("report.sections", all(f"== {i}. " in report for i in range(1, 17)), report[:500])
+    expect("report.sections", all(f"== {i}. " in report for i in range(1, 18)), report[:500])
 
     rec = dict(psql("SELECT source, string_agg(event_name, ',') FROM cq.event_quality "
                     "WHERE recommended GROUP BY source"))
@@ -126,6 +128,14 @@ def main():
                 "WHERE recommended")
     expect("readiness.one_per_ad_set", len(recs) == 9 and len({a for a, _ in recs}) == 9, recs)
     expect("readiness.differs_by_ad_set", len({e for _, e in recs}) > 1, recs)
+    sp = {b: (per_lead, per_paid, missing) for b, per_lead, per_paid, missing in psql(
+        "SELECT bucket, cost_per_deduplicated_event, cost_per_qualified_conversion, missing_spend_days "
+        "FROM cq.spend_report('shop.lead_events', 'lead_spend', 'creative', 'lead_submitted', '90 days', "
+        "event_id_column => 'event_id', currency_column => 'currency')")}
+    expect("spend.quiz_cheapest_lead", min(sp, key=lambda b: float(sp[b][0])) == "quiz_giveaway", sp)
+    expect("spend.quiz_dearest_paying_lead",
+           max((b for b in sp if sp[b][1] != ""), key=lambda b: float(sp[b][1])) == "quiz_giveaway", sp)
+    expect("spend.missing_days", int(sp["roi_calculator"][2]) > 0, sp["roi_calculator"])
     expect("breakdown.quiz_giveaway_worst", worst[0] == "quiz_giveaway" and float(worst[1]) <= 0.05
            and worst[2] == "t", worst)
     finish("check_demo")
