@@ -47,13 +47,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use the platform''s figures, such as ''7 days'' and 50.';
     END IF;
-    IF NOT has_table_privilege(events, 'SELECT') THEN
-        RAISE EXCEPTION 'permission denied for table %', events::text
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    PERFORM cq_internal.check_source_column(events, user_column, 'user_column', 'any', true);
-    PERFORM cq_internal.check_source_column(events, time_column, 'time_column', 'time', true);
-    PERFORM cq_internal.check_source_column(events, event_column, 'event_column', 'any', true);
+    PERFORM cq_internal.check_source_readable(events, user_column, time_column, event_column);
     PERFORM cq_internal.check_source_column(events, ad_set_column, 'ad_set_column', 'any', true);
     PERFORM cq_internal.check_source_column(events, event_id_column, 'event_id_column', 'any', false);
 

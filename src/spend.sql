@@ -53,17 +53,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use figures such as ''30 days'' and 50.';
     END IF;
-    IF NOT has_table_privilege(events, 'SELECT') THEN
-        RAISE EXCEPTION 'permission denied for table %', events::text
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NOT has_table_privilege(spend_table, 'SELECT') THEN
-        RAISE EXCEPTION 'permission denied for table %', spend_table::text
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    PERFORM cq_internal.check_source_column(events, user_column, 'user_column', 'any', true);
-    PERFORM cq_internal.check_source_column(events, time_column, 'time_column', 'time', true);
-    PERFORM cq_internal.check_source_column(events, event_column, 'event_column', 'any', true);
+    -- both tables readable before any column of either is looked at
+    PERFORM cq_internal.check_source_readable(events, NULL, NULL, NULL);
+    PERFORM cq_internal.check_source_readable(spend_table, NULL, NULL, NULL);
+    PERFORM cq_internal.check_source_readable(events, user_column, time_column, event_column);
     PERFORM cq_internal.check_source_column(events, dimension_column, 'dimension_column', 'any', true);
     PERFORM cq_internal.check_source_column(events, value_column, 'value_column', 'number', true);
     PERFORM cq_internal.check_source_column(events, event_id_column, 'event_id_column', 'any', false);
