@@ -23,6 +23,32 @@ $$;
 COMMENT ON FUNCTION cq_internal.bh_q_values(float8[]) IS
 'Benjamini-Hochberg q-values of an array of p-values, element by element (NULL for a NULL p-value, which does not count among the tests).';
 
+-- A table read by name by the campaign reports (cq.breakdown, cq.spend_report,
+-- cq.adset_readiness): the caller may read it (checked before any column is looked at, so
+-- that a role that may not learns nothing of its columns), and it has the user, time and
+-- event columns.
+CREATE FUNCTION cq_internal.check_source_readable(rel regclass, user_column name, time_column name,
+                                                 event_column name)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT has_table_privilege(rel, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for table %', rel::text
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF user_column IS NOT NULL OR time_column IS NOT NULL OR event_column IS NOT NULL THEN
+        PERFORM cq_internal.check_source_column(rel, user_column, 'user_column', 'any', true);
+        PERFORM cq_internal.check_source_column(rel, time_column, 'time_column', 'time', true);
+        PERFORM cq_internal.check_source_column(rel, event_column, 'event_column', 'any', true);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION cq_internal.check_source_readable(regclass, name, name, name) IS
+'Raises 42501 unless the caller may read rel; then, unless all three are NULL, checks its user, time and event columns (cq_internal.check_source_column).';
+
 CREATE FUNCTION cq.breakdown(
     events regclass,
     dimension_column name,
@@ -67,13 +93,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Call it as cq.breakdown(''events'', ''creative'', conversion_event => ''purchase'').';
     END IF;
-    IF NOT has_table_privilege(events, 'SELECT') THEN
-        RAISE EXCEPTION 'permission denied for table %', events::text
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    PERFORM cq_internal.check_source_column(events, user_column, 'user_column', 'any', true);
-    PERFORM cq_internal.check_source_column(events, time_column, 'time_column', 'time', true);
-    PERFORM cq_internal.check_source_column(events, event_column, 'event_column', 'any', true);
+    PERFORM cq_internal.check_source_readable(events, user_column, time_column, event_column);
     PERFORM cq_internal.check_source_column(events, dimension_column, 'dimension_column', 'any', true);
     PERFORM cq_internal.check_source_column(events, value_column, 'value_column', 'number', false);
     IF conversion_event IS NULL AND value_column IS NULL THEN

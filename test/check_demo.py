@@ -19,7 +19,11 @@ against the truths test/data/gen_warehouse.sql plants (its header):
   3.5 % of others, and half its clicks are on the quiz) gets fewer deals than each of the
   other two campaigns, whose draw is otherwise the same;
 - the breakdown by entry creative (section 15): quiz_giveaway has the lowest qualified-lead
-  rate, significantly below the rest (q <= 0.05).
+  rate, significantly below the rest (q <= 0.05);
+- readiness per ad set (section 16): every web ad set gets a recommended event, and they are
+  not all the same;
+- spend (section 17): quiz_giveaway has the lowest cost per lead and the highest cost per lead
+  that paid; roi_calculator's unpaid days are reported as missing.
 """
 import os
 import subprocess
@@ -43,7 +47,7 @@ def main():
     run("test/data/gen_warehouse.sql")
     run("test/data/load_uci.sql", "test/data/load_otto.sql", "test/data/load_olist.sql")
     report = run("test/demo.sql", quiet=False)
-    expect("report.sections", all(f"== {i}. " in report for i in range(1, 16)), report[:500])
+    expect("report.sections", all(f"== {i}. " in report for i in range(1, 18)), report[:500])
 
     rec = dict(psql("SELECT source, string_agg(event_name, ',') FROM cq.event_quality "
                     "WHERE recommended GROUP BY source"))
@@ -118,6 +122,20 @@ def main():
     worst = psql("SELECT bucket, conversion_q_value, conversion_rate < rest_conversion_rate "
                  "FROM cq.breakdown('shop.lead_events', 'creative', conversion_event => 'qualified_lead', "
                  "horizon => '60 days') ORDER BY conversion_rate LIMIT 1")[0]
+    recs = psql("SELECT ad_set, event_name FROM cq.adset_readiness('shop.web_events', 'ad_set', "
+                "'{add_to_cart,begin_checkout,purchase}', attribution_window => '30 days', "
+                "min_weekly_volume => 40, observed_until => '2025-03-10', event_id_column => 'event_id') "
+                "WHERE recommended")
+    expect("readiness.one_per_ad_set", len(recs) == 9 and len({a for a, _ in recs}) == 9, recs)
+    expect("readiness.differs_by_ad_set", len({e for _, e in recs}) > 1, recs)
+    sp = {b: (per_lead, per_paid, missing) for b, per_lead, per_paid, missing in psql(
+        "SELECT bucket, cost_per_deduplicated_event, cost_per_qualified_conversion, missing_spend_days "
+        "FROM cq.spend_report('shop.lead_events', 'lead_spend', 'creative', 'lead_submitted', '90 days', "
+        "event_id_column => 'event_id', currency_column => 'currency')")}
+    expect("spend.quiz_cheapest_lead", min(sp, key=lambda b: float(sp[b][0])) == "quiz_giveaway", sp)
+    expect("spend.quiz_dearest_paying_lead",
+           max((b for b in sp if sp[b][1] != ""), key=lambda b: float(sp[b][1])) == "quiz_giveaway", sp)
+    expect("spend.missing_days", int(sp["roi_calculator"][2]) > 0, sp["roi_calculator"])
     expect("breakdown.quiz_giveaway_worst", worst[0] == "quiz_giveaway" and float(worst[1]) <= 0.05
            and worst[2] == "t", worst)
     finish("check_demo")

@@ -211,3 +211,30 @@ SELECT bucket AS creative, users, small, round(conversion_rate::numeric, 3) AS q
   FROM cq.breakdown('shop.lead_events', 'creative', conversion_event => 'qualified_lead',
                     horizon => '60 days')
  ORDER BY conversion_rate;
+
+\echo
+\echo '== 16. Readiness where bidding happens: which event can each web ad set optimize on? (cq.adset_readiness) =='
+\echo '   events credited to the last click within 30 days, the week to 2025-03-10, 40 a week needed'
+SELECT ad_set, event_name, last_week_events AS last_week, verdict, recommended AS rec, advice
+  FROM cq.adset_readiness('shop.web_events', 'ad_set', '{add_to_cart,begin_checkout,purchase}',
+                          attribution_window => '30 days', min_weekly_volume => 40,
+                          observed_until => '2025-03-10', event_id_column => 'event_id')
+ WHERE recommended OR ad_set IS NULL
+ ORDER BY ad_set NULLS LAST, event_name;
+
+\echo
+\echo '== 17. Spend: the cheapest lead is the most expensive customer (cq.spend_report) =='
+\echo '   a flat 40 EUR a day per lead-gen creative, Jan 1 - Apr 30, ten unpaid days for roi_calculator'
+CREATE TABLE lead_spend AS
+SELECT d::date AS day, c.creative, 40.00::numeric AS spend, 'EUR' AS currency
+  FROM generate_series('2025-01-01'::date, '2025-04-30', '1 day') d,
+       (SELECT DISTINCT creative FROM shop.lead_events WHERE creative IS NOT NULL) c
+ WHERE NOT (c.creative = 'roi_calculator' AND d BETWEEN '2025-02-01' AND '2025-02-10');
+SELECT bucket AS creative, spend, missing_spend_days AS missing, deduplicated_events AS leads,
+       qualified_conversions AS leads_that_paid, cost_per_deduplicated_event AS per_lead,
+       cost_per_qualified_conversion AS per_paying_lead, round(roas::numeric, 1) AS roas,
+       round(roas_low::numeric, 1) AS roas_low, round(roas_high::numeric, 1) AS roas_high, verdict
+  FROM cq.spend_report('shop.lead_events', 'lead_spend', 'creative', 'lead_submitted', '90 days',
+                       min_weekly_volume => 20, event_id_column => 'event_id',
+                       currency_column => 'currency')
+ ORDER BY per_lead;
