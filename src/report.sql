@@ -681,7 +681,7 @@ COMMENT ON COLUMN cq.event_quality.baseline_conversion_rate IS 'The same for the
 COMMENT ON COLUMN cq.event_quality.lift IS 'Mean outcome revenue of the exposed / of the others.';
 COMMENT ON COLUMN cq.event_quality.odds_ratio IS 'Odds ratio of converting, exposed against the others.';
 COMMENT ON COLUMN cq.event_quality.correlation IS 'Point-biserial correlation of exposure with outcome revenue (an association, not an effect).';
-COMMENT ON COLUMN cq.event_quality.p_value IS 'Welch''s two-sided p-value of the difference in mean revenue.';
+COMMENT ON COLUMN cq.event_quality.p_value IS 'Two-sided p-value of the correlation (the t-test of cq.signal_p_value, as scipy.stats.pearsonr; the same as Student''s pooled two-sample t-test of the difference in mean revenue).';
 COMMENT ON COLUMN cq.event_quality.q_value IS 'Benjamini-Hochberg q-value over the tested events of the source.';
 COMMENT ON COLUMN cq.event_quality.revenue_share IS 'Share of outcome revenue that comes from the exposed users.';
 COMMENT ON COLUMN cq.event_quality.median_event_latency_hours IS 'Median hours from entry to the first occurrence of the event.';

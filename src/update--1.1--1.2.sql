@@ -22,3 +22,7 @@ ALTER TABLE cq.event_sources
     ADD COLUMN dimension_columns name[] CHECK (array_position(dimension_columns, NULL) IS NULL);
 DROP FUNCTION cq.register_source(text, regclass, name, name, name, name, name, name, text[], name,
                                  interval, interval, jsonb);
+
+-- 1.1 described the p-value of cq.event_quality as Welch's; it is the correlation's t-test
+-- (cq.signal_p_value), which is Student's pooled two-sample t-test.
+COMMENT ON COLUMN cq.event_quality.p_value IS 'Two-sided p-value of the correlation (the t-test of cq.signal_p_value, as scipy.stats.pearsonr; the same as Student''s pooled two-sample t-test of the difference in mean revenue).';
