@@ -69,6 +69,8 @@ SQL_SOURCES = \
 	src/breakdown.sql \
 	src/readiness.sql \
 	src/spend.sql \
+	src/register.sql \
+	src/campaign.sql \
 	src/refresh.sql
 
 # Released install scripts never change.  1.0's is a file of its own; 1.1's and the
@@ -76,7 +78,7 @@ SQL_SOURCES = \
 # through SQL_FILTER like the current script (PostgreSQL 13/14).  The update to
 # 1.2 is its own steps followed by what 1.2 adds or replaces, taken from the same
 # sources as the install (src/diagnostics_scan.sql, src/attribution.sql, src/breakdown.sql,
-# src/readiness.sql, src/spend.sql, src/refresh.sql).
+# src/readiness.sql, src/spend.sql, src/register.sql, src/campaign.sql, src/refresh.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.1.sql \
@@ -118,6 +120,7 @@ REGRESS = \
 	breakdown \
 	readiness \
 	spend \
+	campaign \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \
@@ -155,7 +158,7 @@ conversion_quality--1.1.sql: src/released/conversion_quality--1.1.sql
 conversion_quality--1.0--1.1.sql: src/released/conversion_quality--1.0--1.1.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.1--1.2.sql: src/update--1.1--1.2.sql src/diagnostics_scan.sql src/attribution.sql src/breakdown.sql src/readiness.sql src/spend.sql src/refresh.sql
+conversion_quality--1.1--1.2.sql: src/update--1.1--1.2.sql src/diagnostics_scan.sql src/attribution.sql src/breakdown.sql src/readiness.sql src/spend.sql src/register.sql src/campaign.sql src/refresh.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -24,6 +24,7 @@ DECLARE
     f cq.funnels;
     n bigint;
     need_rows boolean;
+    dim name;
 BEGIN
     rel := cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner);
     IF rel IS NULL THEN
@@ -49,6 +50,7 @@ BEGIN
         DROP TABLE pg_temp.cq_refresh_scan;
     END IF;
     need_rows := s.value_column IS NOT NULL OR s.customer_columns IS NOT NULL
+                 OR s.dimension_columns IS NOT NULL
                  OR EXISTS (SELECT 1 FROM cq.funnels fu WHERE fu.source = s.name);
     IF need_rows THEN
         -- copies: the rule of cq.rank_events (cq.dedup_key, cq.dedup_keep within
@@ -61,7 +63,7 @@ BEGIN
             '                    pg_catalog.sum(CASE WHEN copy THEN 0 ELSE 1 END) '
             '                    OVER (PARTITION BY k, ok ORDER BY t ROWS UNBOUNDED PRECEDING) '
             '               ELSE ''r'' OPERATOR(pg_catalog.||) pg_catalog.row_number() OVER () END AS grp '
-            '  FROM (SELECT u, t, a, ev, v, id, channel, m, fb_external_id, fb_fbp, k, ok, '
+            '  FROM (SELECT u, t, a, ev, v, id, channel, m, fb_external_id, fb_fbp, dims, k, ok, '
             '       k IS NULL AND %s AS blank_id, '
             '       CASE WHEN k IS NULL OR NOT ok THEN false '
             '            ELSE NOT cq.dedup_keep(t, ''48 hours''::pg_catalog.interval) '
@@ -71,7 +73,7 @@ BEGIN
             '               cq.dedup_key(ev, id) AS k '
             '          FROM (SELECT e.%I AS u, e.%I::pg_catalog.timestamptz AS t, %s AS a, '
             '                       e.%I::pg_catalog.text AS ev, %s AS v, %s AS id, %s AS channel, %s AS m, '
-            '                       %s AS fb_external_id, %s AS fb_fbp '
+            '                       %s AS fb_external_id, %s AS fb_fbp, %s AS dims '
             '                  FROM %s e '
             '                 WHERE e.%I IS NOT NULL AND e.%I IS NOT NULL AND e.%I IS NOT NULL) r) q) c',
             (s.event_id_column IS NOT NULL)::text,
@@ -98,6 +100,12 @@ BEGIN
             CASE WHEN s.customer_columns ? 'fbp'
                  THEN format('e.%I::pg_catalog.text', s.customer_columns->>'fbp')
                  ELSE 'NULL::pg_catalog.text' END,
+            -- the dimension columns, as {column: value}
+            coalesce((SELECT 'pg_catalog.jsonb_build_object('
+                             || string_agg(format('%L, e.%I::pg_catalog.text', d, d), ', ')
+                             || ')'
+                        FROM unnest(s.dimension_columns) d),
+                     'NULL::pg_catalog.jsonb'),
             rel, s.user_column, s.time_column, s.event_column);
         CREATE TEMPORARY TABLE cq_refresh_scan ON COMMIT DROP AS
         SELECT * FROM cq_internal.tracking_scan(
@@ -288,6 +296,26 @@ BEGIN
     GET DIAGNOSTICS quality_rows = ROW_COUNT;
     RAISE NOTICE 'cq.refresh: source "%": event quality, % event names (%)', s.name, quality_rows,
         clock_timestamp() - t0;
+
+    -- campaign quality: cq.breakdown by each dimension column (entry rule; a user converts
+    -- with revenue above zero within the source's horizon), over the rows that are not
+    -- copies, through a temporary view of the rows read; needs a value column
+    DELETE FROM cq_internal.campaign_quality_data d WHERE d.source = s.name;
+    IF s.value_column IS NOT NULL AND s.dimension_columns IS NOT NULL THEN
+        FOR dim IN SELECT x FROM unnest(s.dimension_columns) x LOOP
+            EXECUTE format('CREATE OR REPLACE TEMPORARY VIEW cq_refresh_dimension AS '
+                           'SELECT r.u, r.t, r.ev, r.v, r.dims OPERATOR(pg_catalog.->>) %L AS d '
+                           '  FROM pg_temp.cq_refresh_rows r WHERE NOT r.copy', dim);
+            INSERT INTO cq_internal.campaign_quality_data
+            SELECT s.name, dim, b.*, now()
+              FROM cq.breakdown('pg_temp.cq_refresh_dimension'::regclass, 'd', 'entry', NULL, NULL,
+                                s.horizon, 100, 'u', 't', 'ev', 'v') b;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            RAISE NOTICE 'cq.refresh: source "%": campaign quality by %, % buckets (%)', s.name, dim, n,
+                clock_timestamp() - t0;
+        END LOOP;
+        DROP VIEW pg_temp.cq_refresh_dimension;
+    END IF;
 
     -- funnels, over the rows that are not copies
     funnel_rows := 0;

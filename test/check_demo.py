@@ -22,6 +22,8 @@ against the truths test/data/gen_warehouse.sql plants (its header):
   rate, significantly below the rest (q <= 0.05);
 - readiness per ad set (section 16): every web ad set gets a recommended event, and they are
   not all the same;
+- cq.campaign_quality (section 15): the leads source is broken down by its three registered
+  dimensions, and quiz_giveaway brings the least revenue per user;
 - spend (section 17): quiz_giveaway has the lowest cost per lead and the highest cost per lead
   that paid; roi_calculator's unpaid days are reported as missing.
 """
@@ -136,6 +138,12 @@ def main():
     expect("spend.quiz_dearest_paying_lead",
            max((b for b in sp if sp[b][1] != ""), key=lambda b: float(sp[b][1])) == "quiz_giveaway", sp)
     expect("spend.missing_days", int(sp["roi_calculator"][2]) > 0, sp["roi_calculator"])
+    cq_rows = psql("SELECT bucket FROM cq.campaign_quality WHERE source = 'leads' AND dimension = 'creative' "
+                   "ORDER BY revenue_per_user LIMIT 1")
+    expect("campaign_quality.quiz_least_revenue", cq_rows == [["quiz_giveaway"]], cq_rows)
+    dims = psql("SELECT string_agg(DISTINCT dimension, ',' ORDER BY dimension) FROM cq.campaign_quality "
+                "WHERE source = 'leads'")
+    expect("campaign_quality.dimensions", dims == [["ad_set,campaign,creative"]], dims)
     expect("breakdown.quiz_giveaway_worst", worst[0] == "quiz_giveaway" and float(worst[1]) <= 0.05
            and worst[2] == "t", worst)
     finish("check_demo")

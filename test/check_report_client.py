@@ -30,7 +30,7 @@ from cqtest import expect, finish  # noqa: E402
 
 SIMPLE = {"text": str, "bigint": int, "double precision": float, "numeric": decimal.Decimal,
           "date": datetime.date, "timestamp with time zone": datetime.datetime, "boolean": bool}
-VIEWS = {"event_quality", "funnel_report", "tracking_health", "match_quality"}
+VIEWS = {"event_quality", "funnel_report", "tracking_health", "match_quality", "campaign_quality"}
 ROLE = "cq_bi_reader"
 
 
@@ -47,17 +47,20 @@ def setup(cur):
     cur.execute("""
         CREATE TABLE web AS
         SELECT user_id, event_time, event_name, revenue, user_id || ':' || event_name AS event_id,
-               'pixel' AS channel, event_time + interval '30 seconds' AS arrived_at
+               'pixel' AS channel, event_time + interval '30 seconds' AS arrived_at,
+               'segment_' || user_id % 3 AS segment
           FROM planted
         UNION ALL
         SELECT user_id, event_time + interval '1 minute', event_name, revenue,
-               user_id || ':' || event_name, 'server', event_time + interval '2 minutes'
+               user_id || ':' || event_name, 'server', event_time + interval '2 minutes',
+               'segment_' || user_id % 3
           FROM planted WHERE user_id % 50 = 0;
         DROP TABLE planted;
         SELECT cq.register_source('web', 'web', 'user_id', 'event_time', 'event_name',
                                   value_column => 'revenue', event_id_column => 'event_id',
                                   source_column => 'channel', received_at_column => 'arrived_at',
-                                  customer_columns => '{"external_id": "user_id"}');
+                                  customer_columns => '{"external_id": "user_id"}',
+                                  dimension_columns => '{segment}');
         SELECT cq.define_funnel('visit_to_purchase', 'web', '{visit,driver,purchase}', '30 days');
         CREATE TABLE other (u int, t timestamptz, e text);
         INSERT INTO other VALUES (1, '2024-01-01', 'a'), (1, '2024-01-02', 'b');
@@ -221,9 +224,10 @@ def progress(admin):
     admin.cursor().execute("SELECT * FROM cq.refresh('web')")
     notes = [n.strip() for n in admin.notices]
     pat = re.compile(r'NOTICE:  cq\.refresh: source "web": (read \d+ rows|tracking health, \d+ days and events|'
-                     r'event quality, \d+ event names|funnel "visit_to_purchase", \d+ steps) '
+                     r'event quality, \d+ event names|campaign quality by segment, \d+ buckets|'
+                     r'funnel "visit_to_purchase", \d+ steps) '
                      r'\(\d\d:\d\d:\d\d(\.\d+)?\)')
-    expect("progress.notices", len(notes) == 4 and all(pat.fullmatch(n) for n in notes), notes)
+    expect("progress.notices", len(notes) == 5 and all(pat.fullmatch(n) for n in notes), notes)
 
 
 def main():

@@ -23,7 +23,8 @@ SELECT cq.register_source('app', 'shop.app_events', 'user_id', 'event_time', 'ev
 SELECT cq.register_source('leads', 'shop.lead_events', 'user_id', 'event_time', 'event_name',
                           value_column => 'value', event_id_column => 'event_id',
                           source_column => 'channel', entry_events => '{ad_click}',
-                          received_at_column => 'received_at', horizon => '60 days') \gset
+                          received_at_column => 'received_at', horizon => '60 days',
+                          dimension_columns => '{campaign,ad_set,creative}') \gset
 SELECT cq.register_source('olist', 'olist_leads', 'mql_id', 'event_time', 'event_name',
                           value_column => 'deal', entry_events => '{lead}', within => '1 day',
                           horizon => '90 days') \gset
@@ -211,6 +212,13 @@ SELECT bucket AS creative, users, small, round(conversion_rate::numeric, 3) AS q
   FROM cq.breakdown('shop.lead_events', 'creative', conversion_event => 'qualified_lead',
                     horizon => '60 days')
  ORDER BY conversion_rate;
+\echo '   ... and what cq.refresh keeps for BI tools (cq.campaign_quality: the leads source by'
+\echo '   creative, a user converting with a won deal within its 60-day horizon)'
+SELECT bucket AS creative, users, converters AS won, round(conversion_rate::numeric, 4) AS won_rate,
+       round(conversion_q_value::numeric, 4) AS q, round(revenue_per_user::numeric) AS revenue_per_user,
+       round(revenue_q_value::numeric, 4) AS revenue_q
+  FROM cq.campaign_quality WHERE source = 'leads' AND dimension = 'creative'
+ ORDER BY revenue_per_user;
 
 \echo
 \echo '== 16. Readiness where bidding happens: which event can each web ad set optimize on? (cq.adset_readiness) =='
