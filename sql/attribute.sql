@@ -114,6 +114,15 @@ SELECT * FROM cq.attribute('at_bad_t', 'at_bad_c', 'last_touch', value_column =>
 CREATE TABLE at_empty (user_id int, event_time timestamptz, channel text, value numeric);
 SELECT * FROM cq.attribute('at_empty', 'at_empty', 'linear', value_column => 'value');
 
+-- A conversion less than a lookback after the start of the timestamp range: every touch
+-- so far is eligible (no "timestamp out of range")
+CREATE TABLE at_bc_t (user_id int, event_time timestamptz, channel text);
+CREATE TABLE at_bc_c (user_id int, event_time timestamptz, value float8);
+INSERT INTO at_bc_t VALUES (1, '4714-11-24 00:00:00+00 BC', 'ancient');
+INSERT INTO at_bc_c VALUES (1, '4714-12-01 00:00:00+00 BC', 1);
+SELECT * FROM cq.attribute('at_bc_t', 'at_bc_c', 'time_decay', value_column => 'value');
+DROP TABLE at_bc_t, at_bc_c;
+
 -- Caller's mistakes
 \set VERBOSITY default
 SELECT * FROM cq.attribute('at_touches', 'at_convs', 'Linear');

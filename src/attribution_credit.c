@@ -15,6 +15,7 @@
 
 #include "attribution_credit.h"
 
+#include "common/int.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -79,9 +80,20 @@ cq_attr_credit_conversion(CqAttrTotals *tot, const CqAttrTouches *ut, TimestampT
 				hi = ut->n;
 	int			n;
 
-	start = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-													TimestampTzGetDatum(t),
-													IntervalPGetDatum(unconstify(Interval *, lookback))));
+	/*
+	 * t - lookback, as timestamptz - interval; a start that could fall before
+	 * the timestamp range (even the longest months and days, 31 days of 25
+	 * hours, considered) is -infinity instead of an error: every touch so
+	 * far is then eligible.
+	 */
+	if ((double) t - (((double) lookback->month * 31 + lookback->day) *
+					  (double) (USECS_PER_DAY + USECS_PER_HOUR) + (double) lookback->time)
+		<= (double) MIN_TIMESTAMP)
+		start = DT_NOBEGIN;
+	else
+		start = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+														TimestampTzGetDatum(t),
+														IntervalPGetDatum(unconstify(Interval *, lookback))));
 	/* the first touch at or after start */
 	while (lo < hi)
 	{
@@ -115,7 +127,8 @@ cq_attr_credit_conversion(CqAttrTotals *tot, const CqAttrTouches *ut, TimestampT
 	}
 	for (int i = 0; i < n; i++)
 	{
-		tot->age[i] = t - ut->t[lo + i];
+		if (pg_sub_s64_overflow(t, ut->t[lo + i], &tot->age[i]))
+			tot->age[i] = PG_INT64_MAX;	/* a span beyond the int64 range: the oldest */
 		tot->is_direct[i] = tot->direct[ut->ch[lo + i]];
 	}
 	cq_attr_credit(model, n, tot->age, tot->is_direct, half_life_us, tot->credit);
