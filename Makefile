@@ -50,6 +50,8 @@ OBJS = \
 	src/rank_events.o \
 	src/diagnostics_scan.o \
 	src/attribution_rules.o \
+	src/attribution_credit.o \
+	src/attribution_agg.o \
 	src/attribution_scan.o
 
 # The current version's install script is built from the SQL sources, in this

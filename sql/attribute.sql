@@ -40,6 +40,41 @@ SELECT m AS model, round(sum(a.conversions)::numeric, 12) AS conversions, round(
 -- without a value column the value is NULL
 SELECT * FROM cq.attribute('at_touches', 'at_convs', 'last_touch') ORDER BY channel NULLS LAST;
 
+-- The aggregate form: one state per user, summed with cq.attribution_rollup, gives what
+-- cq.attribute gives, under every model
+CREATE VIEW at_rows AS
+SELECT user_id, event_time, channel, false AS is_conversion, NULL::float8 AS value FROM at_touches
+UNION ALL SELECT user_id, event_time, NULL, true, value::float8 FROM at_convs;
+SELECT cq.attribution_credits(event_time, channel, is_conversion, value, 'linear', '28 days', '7 days')
+           AS user_1_linear
+  FROM at_rows WHERE user_id = 1;
+SELECT m AS model, count(*) AS rows,
+       count(*) FILTER (WHERE abs(r.conversions - a.conversions) > 1e-12
+                           OR abs(r.value - a.value) > 1e-9 OR a.channel IS DISTINCT FROM r.channel) AS differ
+  FROM unnest(ARRAY['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based',
+                    'time_decay']) m
+  CROSS JOIN LATERAL (
+        SELECT x.* FROM (SELECT cq.attribution_rollup(s) AS s
+                           FROM (SELECT cq.attribution_credits(event_time, channel, is_conversion, value,
+                                                               m, '28 days', '7 days') AS s
+                                   FROM at_rows GROUP BY user_id) u) t,
+                        cq.attribution_rows(t.s) x) r
+  LEFT JOIN cq.attribute('at_touches', 'at_convs', m, value_column => 'value') a
+    ON coalesce(a.channel, '') = coalesce(r.channel, '')
+ GROUP BY m ORDER BY m;
+-- a state without rows, and NULL states, which the rollup skips
+SELECT cq.attribution_credits(event_time, channel, is_conversion, value, 'linear', '28 days', '7 days')
+  FROM at_rows WHERE false;
+SELECT cq.attribution_rollup(s) FROM (VALUES (NULL::jsonb), ('{"credit": {"a": [1, 2]}, "unattributed": [0, 0]}'),
+                                             ('{"credit": {"a": [0.5, 1], "b": [0.5, 1]}, "unattributed": [1, 3]}')) v(s);
+\set VERBOSITY default
+SELECT cq.attribution_credits(event_time, channel, is_conversion, value, 'linear',
+                              CASE WHEN user_id = 1 THEN interval '28 days' ELSE interval '7 days' END, '7 days')
+  FROM at_rows;
+SELECT cq.attribution_credits(event_time, channel, is_conversion, value, NULL, '28 days', '7 days') FROM at_rows;
+\set VERBOSITY terse
+DROP VIEW at_rows;
+
 -- The window's ends are included: a touch exactly 28 days before counts, one a
 -- microsecond earlier does not; only direct touches: last_non_direct falls back to
 -- the last direct one; identical touch rows count separately; one touch serves
@@ -78,6 +113,15 @@ SELECT * FROM cq.attribute('at_bad_t', 'at_bad_c', 'last_touch', value_column =>
 -- empty tables: only the unattributed row, with 0
 CREATE TABLE at_empty (user_id int, event_time timestamptz, channel text, value numeric);
 SELECT * FROM cq.attribute('at_empty', 'at_empty', 'linear', value_column => 'value');
+
+-- A conversion less than a lookback after the start of the timestamp range: every touch
+-- so far is eligible (no "timestamp out of range")
+CREATE TABLE at_bc_t (user_id int, event_time timestamptz, channel text);
+CREATE TABLE at_bc_c (user_id int, event_time timestamptz, value float8);
+INSERT INTO at_bc_t VALUES (1, '4714-11-24 00:00:00+00 BC', 'ancient');
+INSERT INTO at_bc_c VALUES (1, '4714-12-01 00:00:00+00 BC', 1);
+SELECT * FROM cq.attribute('at_bc_t', 'at_bc_c', 'time_decay', value_column => 'value');
+DROP TABLE at_bc_t, at_bc_c;
 
 -- Caller's mistakes
 \set VERBOSITY default

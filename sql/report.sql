@@ -379,6 +379,15 @@ SELECT (SELECT count(*) FROM cq.event_sources) + (SELECT count(*) FROM cq.funnel
        + (SELECT count(*) FROM cq_internal.funnel_report_data)
        + (SELECT count(*) FROM cq_internal.tracking_health_data) AS left_behind;
 
+-- An arrival at -infinity does not end observation before it began: the refresh works
+CREATE TABLE minus_inf (u int, t timestamptz, e text, arrived timestamptz);
+INSERT INTO minus_inf VALUES (1, '2024-01-01', 'visit', '-infinity');
+SELECT cq.register_source('minus_inf', 'minus_inf', 'u', 't', 'e', received_at_column => 'arrived');
+SELECT source_name, rows_read, event_quality_rows FROM cq.refresh('minus_inf');
+SELECT event_name, rows, weekly_volume IS NOT NULL AS has_volume FROM cq.event_quality WHERE source = 'minus_inf';
+SELECT cq.unregister_source('minus_inf');
+DROP TABLE minus_inf;
+
 DROP SCHEMA shop CASCADE;
 DROP ROLE regress_cq_owner;
 DROP ROLE regress_cq_reader;

@@ -128,6 +128,9 @@ INSERT INTO surface_sig VALUES (true, 12.5), (true, 0), (false, 3), (false, 0), 
 CREATE TABLE surface_probe (fn text, call text, result text);
 INSERT INTO surface_probe (fn, call) VALUES
   ('cq_internal.bh_q_values', $$cq_internal.bh_q_values('{0.01,0.04,0.03,NULL,0.2}')::numeric[]$$),
+  ('cq.attribution_credits', $$(SELECT cq.attribution_credits(t, e, e = 'c', 1.5, 'linear', '2 hours', '1 hour') FROM public.surface_ev)$$),
+  ('cq.attribution_rollup', $$(SELECT cq.attribution_rollup(s) FROM (VALUES ('{"credit": {"a": [0.1, 2]}, "unattributed": [0, 0]}'::jsonb), ('{"credit": {"a": [0.2, 1], "b": [1, 0.3]}, "unattributed": [1, 3]}')) v(s))$$),
+  ('cq.attribution_rows', $$(SELECT string_agg(concat_ws(':', channel, conversions::numeric, value::numeric), ',') FROM cq.attribution_rows('{"credit": {"a": [1.5, 3]}, "unattributed": [1, 2]}') x)$$),
   ('cq.normalize_email', $$cq.normalize_email('  Cloudy.SF+x@GoogleMail.com', 'google')$$),
   ('cq.normalize_email', $$cq.normalize_email('ÉMILE.ZOË@EXEMPLE.FR')$$),
   ('cq.normalize_email', $$cq.normalize_email('İSTANBUL@ÖRNEK.COM.TR', 'meta')$$),

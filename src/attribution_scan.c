@@ -30,6 +30,7 @@
 #include <math.h>
 
 #include "attribution.h"
+#include "attribution_credit.h"
 #include "conversion_quality.h"
 #include "fmgr.h"
 #include "intern.h"
@@ -43,165 +44,6 @@
 #include "utils/typcache.h"
 
 #define FN "cq.attribute"
-
-/* The touches of the current user, in (time, channel) order */
-typedef struct UserTouches
-{
-	TimestampTz *t;
-	uint32	   *ch;
-	int			n;
-	int			cap;
-} UserTouches;
-
-/* What the scan sums */
-typedef struct AttrTotals
-{
-	CqInterner	channels;
-	bool	   *direct;			/* per channel: it is 'direct' */
-	double	   *conversions;	/* per channel */
-	double	   *value;
-	uint32		cap;
-	double		unattributed;
-	double		unattributed_value;
-	/* scratch for one conversion */
-	int64	   *age;
-	bool	   *is_direct;
-	double	   *credit;
-	int			capscratch;
-} AttrTotals;
-
-static void
-check_interval_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool zero_ok,
-				   const char *detail, const char *hint)
-{
-	Interval   *iv;
-	bool		ok;
-
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what),
-				 errdetail("%s", detail),
-				 errhint("%s", hint)));
-	iv = PG_GETARG_INTERVAL_P(argno);
-	ok = iv->month >= 0 && iv->day >= 0 && iv->time >= 0 &&
-		(zero_ok || iv->month > 0 || iv->day > 0 || iv->time > 0);
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be %s in every field", what, zero_ok ? "zero or positive" : "positive"),
-				 errdetail("%s", detail),
-				 errhint("%s", hint)));
-}
-
-/* The channel number of the bytes at p, with room in the per-channel sums */
-static uint32
-channel_of(AttrTotals *tot, const char *p, int len)
-{
-	uint32		before = tot->channels.n;
-	uint32		c = cq_intern(&tot->channels, p, len);
-
-	if (c < before)
-		return c;
-	if (c >= tot->cap)
-	{
-		uint32		cap = Max(64, tot->cap * 2);
-
-		tot->direct = tot->direct ? repalloc_huge(tot->direct, cap * sizeof(bool))
-			: palloc_extended(cap * sizeof(bool), MCXT_ALLOC_HUGE);
-		tot->conversions = tot->conversions ? repalloc_huge(tot->conversions, cap * sizeof(double))
-			: palloc_extended(cap * sizeof(double), MCXT_ALLOC_HUGE);
-		tot->value = tot->value ? repalloc_huge(tot->value, cap * sizeof(double))
-			: palloc_extended(cap * sizeof(double), MCXT_ALLOC_HUGE);
-		for (uint32 i = tot->cap; i < cap; i++)
-		{
-			tot->direct[i] = false;
-			tot->conversions[i] = tot->value[i] = 0.0;
-		}
-		tot->cap = cap;
-	}
-	tot->direct[c] = len == 6 && memcmp(p, "direct", 6) == 0;
-	return c;
-}
-
-static void
-add_touch(UserTouches *ut, TimestampTz t, uint32 ch)
-{
-	if (ut->n == ut->cap)
-	{
-		ut->cap = ut->cap ? ut->cap * 2 : 64;
-		ut->t = ut->t ? repalloc_huge(ut->t, ut->cap * sizeof(TimestampTz))
-			: palloc_extended(ut->cap * sizeof(TimestampTz), MCXT_ALLOC_HUGE);
-		ut->ch = ut->ch ? repalloc_huge(ut->ch, ut->cap * sizeof(uint32))
-			: palloc_extended(ut->cap * sizeof(uint32), MCXT_ALLOC_HUGE);
-	}
-	ut->t[ut->n] = t;
-	ut->ch[ut->n] = ch;
-	ut->n++;
-}
-
-/*
- * Credit one conversion at time t with value v (has_value) to the user's
- * touches in [t - lookback, t]; every touch read so far is at or before t.
- */
-static void
-credit_conversion(AttrTotals *tot, const UserTouches *ut, TimestampTz t, bool has_value,
-				  double v, CqAttrModel model, const Interval *lookback, double half_life_us)
-{
-	TimestampTz start;
-	int			lo = 0,
-				hi = ut->n;
-	int			n;
-
-	start = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-													TimestampTzGetDatum(t),
-													IntervalPGetDatum(unconstify(Interval *, lookback))));
-	/* the first touch at or after start */
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (ut->t[mid] < start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	n = ut->n - lo;
-	if (n == 0)
-	{
-		tot->unattributed += 1.0;
-		if (has_value)
-			tot->unattributed_value += v;
-		return;
-	}
-	if (n > tot->capscratch)
-	{
-		tot->capscratch = Max(n, tot->capscratch * 2);
-		if (tot->age)
-		{
-			pfree(tot->age);
-			pfree(tot->is_direct);
-			pfree(tot->credit);
-		}
-		tot->age = palloc_extended(tot->capscratch * sizeof(int64), MCXT_ALLOC_HUGE);
-		tot->is_direct = palloc_extended(tot->capscratch * sizeof(bool), MCXT_ALLOC_HUGE);
-		tot->credit = palloc_extended(tot->capscratch * sizeof(double), MCXT_ALLOC_HUGE);
-	}
-	for (int i = 0; i < n; i++)
-	{
-		tot->age[i] = t - ut->t[lo + i];
-		tot->is_direct[i] = tot->direct[ut->ch[lo + i]];
-	}
-	cq_attr_credit(model, n, tot->age, tot->is_direct, half_life_us, tot->credit);
-	for (int i = 0; i < n; i++)
-	{
-		uint32		c = ut->ch[lo + i];
-
-		tot->conversions[c] += tot->credit[i];
-		if (has_value)
-			tot->value[c] += tot->credit[i] * v;
-	}
-}
 
 /*
  * attribute(touches regclass, conversion_events regclass, model text,
@@ -224,10 +66,8 @@ attribute(PG_FUNCTION_ARGS)
 			   *tcol,
 			   *ccol,
 			   *vcol = NULL;
-	int			model;
-	char	   *model_name;
+	CqAttrModel model;
 	Interval   *lookback;
-	Interval   *half_life;
 	double		half_life_us;
 	StringInfoData q;
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -235,8 +75,8 @@ attribute(PG_FUNCTION_ARGS)
 				usercxt;
 	SPIPlanPtr	plan;
 	Portal		portal;
-	AttrTotals	tot;
-	UserTouches ut;
+	CqAttrTotals tot;
+	CqAttrTouches ut;
 	TypeCacheEntry *tce = NULL;
 	Oid			ucollation = InvalidOid;
 	bool		have_user = false;
@@ -252,25 +92,10 @@ attribute(PG_FUNCTION_ARGS)
 					 errhint("Call it as cq.attribute('touches', 'conversions', 'linear').")));
 	touches = PG_GETARG_OID(0);
 	conversions = PG_GETARG_OID(1);
-	model_name = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	model = cq_attr_model(model_name);
-	if (model < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown attribution model \"%s\"", model_name),
-				 errdetail("The models are first_touch, last_touch, last_non_direct, linear, position_based and time_decay."),
-				 errhint("Name one of them, in lower case.")));
-	check_interval_arg(fcinfo, 3, "lookback", true,
-					   "The lookback is how long before a conversion a touch can earn credit.",
-					   "Use the platform's attribution window, such as '28 days'.");
-	check_interval_arg(fcinfo, 4, "half_life", false,
-					   "The half-life is the age at which a touch weighs half as much as one at the conversion (time_decay).",
-					   "Use an interval such as '7 days'.");
+	model = cq_attr_check_args(PG_GETARG_TEXT_PP(2),
+							   PG_ARGISNULL(3) ? NULL : PG_GETARG_INTERVAL_P(3),
+							   PG_ARGISNULL(4) ? NULL : PG_GETARG_INTERVAL_P(4), &half_life_us);
 	lookback = PG_GETARG_INTERVAL_P(3);
-	half_life = PG_GETARG_INTERVAL_P(4);
-	/* a month of a half-life counts as 30 days */
-	half_life_us = (double) half_life->time + (double) half_life->day * USECS_PER_DAY +
-		(double) half_life->month * DAYS_PER_MONTH * USECS_PER_DAY;
 	ucol = NameStr(*PG_GETARG_NAME(5));
 	tcol = NameStr(*PG_GETARG_NAME(6));
 	ccol = NameStr(*PG_GETARG_NAME(7));
@@ -371,17 +196,17 @@ attribute(PG_FUNCTION_ARGS)
 			if (!nulls[2])
 			{
 				text	   *ch = DatumGetTextPP(values[2]);
-				uint32		c = channel_of(&tot, VARDATA_ANY(ch), VARSIZE_ANY_EXHDR(ch));
+				uint32		c = cq_attr_channel(&tot, VARDATA_ANY(ch), VARSIZE_ANY_EXHDR(ch));
 
 				MemoryContextSwitchTo(usercxt);
-				add_touch(&ut, t, c);
+				cq_attr_add_touch(&ut, t, c);
 				MemoryContextSwitchTo(work);
 			}
 			else
 			{
 				double		v = nulls[3] ? 0.0 : DatumGetFloat8(values[3]);
 
-				credit_conversion(&tot, &ut, t, !nulls[3] && isfinite(v), v, (CqAttrModel) model,
+				cq_attr_credit_conversion(&tot, &ut, t, !nulls[3] && isfinite(v), v, model,
 								  lookback, half_life_us);
 			}
 		}

@@ -25,7 +25,9 @@
  * independent recomputation test/check_tracking_health.py.  Rows whose
  * event time is +-infinity, or whose value is not finite, are never copies
  * and never make another row a copy.  Users of an integer column are told
- * apart by value, others by their text form.  Memory: about 80 bytes per row, in a context of the
+ * apart by value, others by their text form.  Rows of one key at one
+ * instant come in no defined order (as in the SQL of cq.refresh): which of
+ * them is kept can change burst_events, never the other counts.  Memory: about 80 bytes per row, in a context of the
  * call's own; every loop over the rows checks for interrupts.
  *
  *-------------------------------------------------------------------------
@@ -276,9 +278,19 @@ enum
 	Q_USER = 0, Q_TIME, Q_ARRIVAL, Q_EVENT, Q_VALUE, Q_ID, Q_CHANNEL, Q_KIND, Q_FALLBACK
 };
 
+/* Free t if DatumGetTextPP made a copy of d (a compressed or external value) */
+static inline void
+free_text_copy(text *t, Datum d)
+{
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+}
+
 /*
  * One row of the query into the scan: values and nulls of its columns, from
- * 0 (the user, time and event are not NULL).
+ * 0 (the user, time and event are not NULL).  Copies made to read a value
+ * (detoasting, conversion to UTF-8) are freed at once: the scan's memory
+ * grows with the rows kept, not with their text.
  */
 #define GETCOL(q) (isnull = nulls[(q)], values[(q)])
 
@@ -307,6 +319,7 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 	{
 		txt = DatumGetTextPP(d);
 		r->user = cq_intern(&s->users, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+		free_text_copy(txt, d);
 	}
 	r->t = DatumGetTimestampTz(GETCOL(Q_TIME));
 	d = GETCOL(Q_ARRIVAL);
@@ -315,8 +328,10 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 		a = DatumGetTimestampTz(d);
 		r->flags |= ROW_HAS_A;
 	}
-	txt = DatumGetTextPP(GETCOL(Q_EVENT));
+	d = GETCOL(Q_EVENT);
+	txt = DatumGetTextPP(d);
 	r->ev = cq_intern(&s->events, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+	free_text_copy(txt, d);
 	d = GETCOL(Q_VALUE);
 	if (!isnull)
 	{
@@ -351,6 +366,9 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 					pfree(buf);
 				blank = false;
 			}
+			if (p != VARDATA_ANY(txt))
+				pfree(unconstify(char *, p));
+			free_text_copy(txt, d);
 		}
 	}
 
@@ -359,6 +377,7 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 	{
 		txt = DatumGetTextPP(d);
 		r->flags |= (VARSIZE_ANY_EXHDR(txt) > 0 && *VARDATA_ANY(txt) == 'b') ? ROW_BROWSER : ROW_SERVER;
+		free_text_copy(txt, d);
 	}
 	fallback = DatumGetBool(GETCOL(Q_FALLBACK)) && !isnull;
 
@@ -410,6 +429,7 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 
 		txt = DatumGetTextPP(d);
 		ch = cq_intern(&s->channels, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+		free_text_copy(txt, d);
 		if (ch < 64)
 			c->chan_bits |= UINT64CONST(1) << ch;
 		else
@@ -428,7 +448,8 @@ add_row(HealthScan *s, const Datum *values, const bool *nulls)
 		if (!s->have_first || r->t < s->first_time)
 			s->first_time = r->t;
 		s->have_first = true;
-		if (!s->has_arrival || (r->flags & ROW_HAS_A))
+		/* an arrival at -infinity ends nothing (it would end observation before it began) */
+		if (!s->has_arrival || ((r->flags & ROW_HAS_A) && !TIMESTAMP_IS_NOBEGIN(a)))
 		{
 			TimestampTz seen = s->has_arrival ? a : r->t;
 

@@ -4,7 +4,8 @@
 Three data sets, every model, several lookbacks and half-lives; per channel the credited
 conversions and value must agree within 1e-9 (relative, absolute below 1e-9), the set of
 channels must be the same, and the unattributed row too.  The credits must also sum to the
-number of conversions read.
+number of conversions read.  The aggregate form (cq.attribution_credits per user, summed with
+cq.attribution_rollup, read with cq.attribution_rows) must give the same against the model.
 
 1. Generated (seeded): 3,000 users, touches on 7 channels ('direct' among them) at minute
    resolution, so that many share an instant; identical touch rows; conversions at a touch's
@@ -73,6 +74,21 @@ def compare(label, touches_sql, convs_sql, touches, convs, with_value):
             total = sum(n for n, _ in got.values())
             expect(f"{name}: credits sum to the conversions", abs(total - len(convs)) < 1e-6,
                    f"({total} vs {len(convs)})")
+            # the aggregate form: per-user states, summed
+            agg = psql(
+                "SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
+                "SELECT coalesce(r.channel, '<none>'), r.conversions, r.value FROM ("
+                "SELECT cq.attribution_rollup(s) AS s FROM (SELECT cq.attribution_credits(t, ch, conv, v, "
+                f"'{model}', '{lb_sql}', '{hl_sql}') AS s FROM ("
+                f"SELECT user_id AS u, event_time AS t, channel::text AS ch, false AS conv, NULL::float8 AS v "
+                f"FROM {touches_sql} UNION ALL SELECT user_id, event_time, NULL, true, "
+                f"{'value::float8' if with_value else 'NULL::float8'} FROM {convs_sql}) x GROUP BY u) y) z, "
+                "cq.attribution_rows(z.s) r")
+            gota = {(None if c == "<none>" else c): (float(n), float(v)) for c, n, v in agg}
+            bad = [(ch, gota.get(ch), want[ch]) for ch in want
+                   if ch not in gota or not (close(gota[ch][0], want[ch][0], 1e-9) or abs(gota[ch][0] - want[ch][0]) < 1e-9)
+                   or (with_value and not (close(gota[ch][1], want[ch][1], 1e-9) or abs(gota[ch][1] - want[ch][1]) < 1e-6))]
+            expect(f"{name}: per-user states rolled up", not bad and set(gota) == set(want), str(bad[:3]))
 
 
 def generated():
