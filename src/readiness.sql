@@ -68,10 +68,11 @@ BEGIN
                     ELSE cq.dedup_keep(c.t, '48 hours') OVER (PARTITION BY c.k ORDER BY c.t) END AS kept
           FROM (SELECT r.*, cq.dedup_key(r.ev, r.id) AS k FROM r WHERE r.ev = ANY ($1)) c),
     -- clicks and kept candidate events of a user in time order, clicks first at one
-    -- instant (then by ad set): an event belongs to the last click at or before it
+    -- instant (then by ad set, in byte order): an event belongs to the last click at or before it
     seq AS (
         SELECT x.*, count(*) FILTER (WHERE NOT x.is_event)
-                        OVER (PARTITION BY x.u ORDER BY x.t, x.is_event, x.ad ROWS UNBOUNDED PRECEDING) AS g
+                        OVER (PARTITION BY x.u ORDER BY x.t, x.is_event, x.ad COLLATE "C"
+                              ROWS UNBOUNDED PRECEDING) AS g
           FROM (SELECT r.u, r.t, NULL::text AS ev, r.ad, false AS is_event FROM r
                  WHERE r.ev = $2 AND r.ad IS NOT NULL
                 UNION ALL
