@@ -162,14 +162,7 @@ attribute(PG_FUNCTION_ARGS)
 		{
 			Form_pg_attribute att = TupleDescAttr(tt->tupdesc, 0);
 
-			tce = lookup_type_cache(att->atttypid, TYPECACHE_EQ_OPR_FINFO);
-			if (!OidIsValid(tce->eq_opr_finfo.fn_oid))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_FUNCTION),
-						 errmsg("the user column has type %s, which has no equality operator",
-								format_type_be(att->atttypid)),
-						 errdetail(FN " credits each user's conversions to that user's touches."),
-						 errhint("Use views that cast the user column to text or bigint.")));
+			tce = cq_user_equality(att->atttypid, FN " credits each user's conversions to that user's touches.");
 			ucollation = att->attcollation;
 		}
 		for (uint64 k = 0; k < SPI_processed; k++)

@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
+#include "utils/typcache.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
@@ -196,4 +197,26 @@ cq_check_column(Oid relid, const char *column, CqColumnKind kind, const char *fn
 				 errdetail("%s", role),
 				 errhint("Use a numeric column, or a view that casts one.")));
 	return type;
+}
+
+/*
+ * cq_user_equality
+ *		The type cache entry of a user column's type, with its equality
+ *		function: scans that read rows ordered by user tell users apart with
+ *		it.  A type without equality is the caller's mistake (42883); why is
+ *		the error's detail (what the function does with users).
+ */
+TypeCacheEntry *
+cq_user_equality(Oid type, const char *why)
+{
+	TypeCacheEntry *tce = lookup_type_cache(type, TYPECACHE_EQ_OPR_FINFO);
+
+	if (!OidIsValid(tce->eq_opr_finfo.fn_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("the user column has type %s, which has no equality operator",
+						format_type_be(type)),
+				 errdetail("%s", why),
+				 errhint("Use a view that casts the user column to text or bigint.")));
+	return tce;
 }

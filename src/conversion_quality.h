@@ -60,5 +60,7 @@ extern void cq_check_table_readable(Oid relid, const char *fn);
 extern char *cq_relation_name(Oid relid);
 extern Oid	cq_check_column(Oid relid, const char *column, CqColumnKind kind,
 							const char *fn, const char *argname, const char *role);
+/* The equality of a user column read row by row (typcache); a clean error without one */
+extern struct TypeCacheEntry *cq_user_equality(Oid type, const char *why);
 
 #endif							/* CONVERSION_QUALITY_H */

@@ -197,14 +197,7 @@ scan_stream(CqRankAccum *ra, const char *query, int nparams, Datum *params,
 		{
 			Form_pg_attribute att = TupleDescAttr(tt->tupdesc, 0);
 
-			tce = lookup_type_cache(att->atttypid, TYPECACHE_EQ_OPR_FINFO);
-			if (!OidIsValid(tce->eq_opr_finfo.fn_oid))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_FUNCTION),
-						 errmsg("the user column has type %s, which has no equality operator",
-								format_type_be(att->atttypid)),
-						 errdetail("cq.rank_events groups the rows of each user."),
-						 errhint("Use a view that casts the user column to text or bigint.")));
+			tce = cq_user_equality(att->atttypid, "cq.rank_events groups the rows of each user.");
 			ucollation = att->attcollation;
 			user_byval = att->attbyval;
 			user_len = att->attlen;

@@ -1,5 +1,6 @@
 
 # Citus: every aggregate of conversion_quality, in every call form, on a table
+# (and the attribution states of 1.2: per-user credits and their rollup)
 # distributed over two workers, against the same query on a local copy of the
 # rows.  Three throwaway nodes on loopback (a coordinator and two workers), the
 # extension installed on each; the table is distributed by user_id.
@@ -203,6 +204,43 @@ is($coord->safe_psql('postgres',
 	$coord->safe_psql('postgres',
 		"SELECT sum(cq.funnel_stage(st, interval '2 days')) FROM states_local"),
 	'funnel_stage over distributed states');
+
+# ------------------------------------------------------------------------------------------
+# Attribution states (1.2): per-user credits on the workers, summed anywhere
+# ------------------------------------------------------------------------------------------
+# a buy is a conversion of its revenue; every other event a touch on its event name
+my $credits = "cq.attribution_credits(ts, event_name, event_name = 'buy', revenue, 'time_decay', "
+  . "'3 days', '1 day')";
+my $per_user = "SELECT user_id, ${credits}::text FROM %s GROUP BY user_id ORDER BY user_id";
+is($coord->safe_psql('postgres', sprintf($per_user, 'events')),
+	$coord->safe_psql('postgres', sprintf($per_user, 'events_local')),
+	'attribution_credits grouped by user_id: the single-node answer');
+my $credits_plan = $coord->safe_psql('postgres',
+	"EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id, $credits FROM events GROUP BY user_id");
+unlike($credits_plan, qr/worker_partial_agg/, 'attribution_credits by user: run whole on the workers');
+# grouped by anything else, Citus cannot split the (internal) state: it must still answer
+# or refuse cleanly, never crash; the groups here are of several users, taken as one
+my ($rc, $out, $err) = $coord->psql('postgres',
+	"SELECT user_id % 7, ${credits}::text FROM events GROUP BY 1 ORDER BY 1");
+ok(($rc == 0 && $out eq answers('events_local', 'user_id % 7', $credits))
+	  || ($rc != 0 && $err =~ /ERROR/ && $err !~ /terminated|crash/),
+	'attribution_credits grouped by user_id % 7: the single-node answer or a clean error')
+  or diag("rc $rc: $err");
+$coord->safe_psql('postgres', qq{
+CREATE TABLE credit_states (user_id int, s jsonb);
+SELECT create_distributed_table('credit_states', 'user_id');
+INSERT INTO credit_states SELECT user_id, $credits FROM events GROUP BY user_id;
+CREATE TABLE credit_states_local AS SELECT * FROM credit_states;
+});
+check_pushed('attribution_rollup', 'cq.attribution_rollup(s)', 'credit_states');
+is($coord->safe_psql('postgres',
+		"SELECT string_agg(format('%s:%s:%s', r.channel, r.conversions, r.value), ',' ORDER BY r.channel) "
+		  . "FROM (SELECT cq.attribution_rollup(s) AS s FROM credit_states) t, cq.attribution_rows(t.s) r"),
+	$coord->safe_psql('postgres',
+		"SELECT string_agg(format('%s:%s:%s', a.channel, a.conversions, a.value), ',' ORDER BY a.channel) "
+		  . "FROM (SELECT 1) x, LATERAL (SELECT * FROM cq.attribution_rows((SELECT cq.attribution_rollup(s) "
+		  . "FROM credit_states_local))) a"),
+	'attribution_rows of the distributed rollup: the single-node rows');
 
 # ------------------------------------------------------------------------------------------
 # Nothing crashed
