@@ -60,7 +60,7 @@ CREATE TABLE cq_internal.daily_assignments (
     day date NOT NULL,              -- cohort day: UTC day of coalesce(a, first_t)
     PRIMARY KEY (source, dimension, u)
 );
-CREATE INDEX daily_assignments_day_idx ON cq_internal.daily_assignments (source, dimension, day);
+CREATE INDEX daily_assignments_day_idx ON cq_internal.daily_assignments (source, day, dimension);
 CREATE INDEX daily_assignments_first_idx ON cq_internal.daily_assignments (source, first_t);
 
 COMMENT ON TABLE cq_internal.daily_assignments IS
@@ -518,6 +518,7 @@ BEGIN
                                                              (rng.hi + 1)::timestamptz);
         END LOOP;
         PERFORM cq_internal.daily_candidates(dims);
+        ANALYZE pg_temp.cq_daily_cand;
 
         -- 2. new assignments of the users on changed days, and of the users whose first
         -- row or assignment was on one: rows before a stored first row or assignment
@@ -525,12 +526,22 @@ BEGIN
         -- changed; when that day changed and no row of it is as early, the user is
         -- "lost" and read again whole (a probe with an index on the user column)
         CREATE TEMPORARY TABLE cq_daily_merge ON COMMIT DROP AS
+        -- (three index probes: the users read, first rows on changed days, assignments on
+        -- changed days)
         WITH old AS (
+            SELECT o.* FROM pg_temp.cq_daily_cand c,
+                   LATERAL (SELECT * FROM cq_internal.daily_assignments o
+                             WHERE o.source = s.name AND o.dimension = c.dim AND o.u = c.u
+                            OFFSET 0) o     -- a probe per user, whatever the statistics say
+            UNION
+            SELECT o.* FROM unnest(changed) c(day)
+              JOIN cq_internal.daily_assignments o
+                ON o.source = s.name AND o.first_t >= c.day::timestamptz
+               AND o.first_t < (c.day + 1)::timestamptz
+            UNION
             SELECT o.* FROM cq_internal.daily_assignments o
-             WHERE o.source = s.name
-               AND (o.u IN (SELECT c.u FROM pg_temp.cq_daily_cand c)
-                    OR (o.first_t AT TIME ZONE 'UTC')::date = ANY (changed)
-                    OR (o.a AT TIME ZONE 'UTC')::date = ANY (changed))),
+             WHERE o.source = s.name AND o.dimension = ANY (ARRAY[''] || dims)
+               AND o.day = ANY (changed) AND o.a IS NOT NULL),
         m AS (
             SELECT coalesce(c.dim, o.dimension) AS dim, coalesce(c.u, o.u) AS u,
                    o.first_t AS o_first, o.a AS o_a, o.bucket AS o_bucket, o.day AS o_day,
@@ -578,13 +589,18 @@ BEGIN
          WHERE x.n_first IS NOT NULL
            AND (x.o_first IS DISTINCT FROM x.n_first OR x.o_a IS DISTINCT FROM x.n_a
                 OR x.o_bucket IS DISTINCT FROM x.n_bucket);
+        -- written back by primary key: users gone are deleted, the others upserted
+        ANALYZE pg_temp.cq_daily_merge;
         DELETE FROM cq_internal.daily_assignments o
-         USING pg_temp.cq_daily_merge x
-         WHERE o.source = s.name AND o.dimension = x.dim AND o.u = x.u;
-        INSERT INTO cq_internal.daily_assignments
+         WHERE o.source = s.name
+           AND (o.dimension, o.u) IN (SELECT x.dim, x.u FROM pg_temp.cq_daily_merge x WHERE x.n_first IS NULL);
+        INSERT INTO cq_internal.daily_assignments AS o
         SELECT s.name, x.dim, x.u, x.n_first, x.n_a, x.n_bucket,
                (coalesce(x.n_a, x.n_first) AT TIME ZONE 'UTC')::date
-          FROM pg_temp.cq_daily_merge x WHERE x.n_first IS NOT NULL;
+          FROM pg_temp.cq_daily_merge x WHERE x.n_first IS NOT NULL
+        ON CONFLICT ON CONSTRAINT daily_assignments_pkey
+        DO UPDATE SET first_t = excluded.first_t, a = excluded.a, bucket = excluded.bucket, day = excluded.day
+         WHERE (o.first_t, o.a, o.bucket) IS DISTINCT FROM (excluded.first_t, excluded.a, excluded.bucket);
         DROP TABLE pg_temp.cq_daily_merge;
 
         -- 3. the cohorts a changed day X can reach: X - horizon - 1 day .. X
@@ -608,6 +624,8 @@ BEGIN
             rows_read := rows_read + cq_internal.daily_read(s, rel, rng.lo::timestamptz,
                                                              (rng.hi + 1)::timestamptz);
         END LOOP;
+        ANALYZE pg_temp.cq_daily_rows;
+        ANALYZE pg_temp.cq_daily_dirty;
         DELETE FROM cq_internal.daily_states x USING pg_temp.cq_daily_dirty d
          WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
         DELETE FROM cq_internal.daily_event_states x USING pg_temp.cq_daily_dirty d
