@@ -263,6 +263,15 @@ SELECT cq.register_source('dy_view', 'dy_view', 'user_id', 'event_time', 'event_
 SELECT cq.enable_daily_states('dy_view');
 SELECT cq.enable_daily_states('no_such_source');
 SELECT * FROM cq.refresh_daily('dy_novalue');
+-- registered again on another table: the triggers are on the first one
+CREATE TABLE dy_cm2 AS SELECT * FROM dy_cm;
+SELECT cq.register_source('dy_cm', 'dy_cm2', 'user_id', 'event_time', 'event_name', value_column => 'value',
+                          event_id_column => 'event_id', dimension_columns => '{creative,landing_page}');
+SELECT * FROM cq.refresh_daily('dy_cm');
+SELECT cq.enable_daily_states('dy_cm');
+SELECT source_name, rebuilt FROM cq.refresh_daily('dy_cm');
+SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'dy_cm'::regclass) AS triggers_on_old,
+       (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'dy_cm2'::regclass) AS triggers_on_new;
 CREATE ROLE regress_cq_daily;
 SET ROLE regress_cq_daily;
 SELECT (SELECT count(*) FROM cq.cohort_days) AS days_seen, (SELECT count(*) FROM cq.cohort_events) AS events_seen,

@@ -28,6 +28,7 @@ CREATE TABLE cq_internal.daily_sources (
     source text PRIMARY KEY REFERENCES cq.event_sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
     relation_schema name NOT NULL,  -- the relation that carries the triggers
     relation_name name NOT NULL,
+    time_column name NOT NULL,      -- the column whose days they log
     settings jsonb,
     enabled_by name NOT NULL DEFAULT current_user,
     enabled_at timestamptz NOT NULL DEFAULT now(),
@@ -298,7 +299,12 @@ BEGIN
                                      s.event_id_column, NULL, NULL);
     PERFORM cq_internal.check_source_column(rel, d, 'dimension_columns', 'any', true)
        FROM unnest(s.dimension_columns) d;
-    -- the triggers, again if they exist (CREATE TRIGGER checks the caller's rights)
+    -- the triggers, again (CREATE TRIGGER checks the caller's rights), and off the relation
+    -- the source had before when it was registered again since
+    PERFORM cq_internal.daily_drop_triggers(source, x.old_rel)
+       FROM (SELECT to_regclass(format('%I.%I', d.relation_schema, d.relation_name)) AS old_rel
+               FROM cq_internal.daily_sources d WHERE d.source = enable_daily_states.source) x
+      WHERE x.old_rel IS NOT NULL AND x.old_rel <> rel;
     PERFORM cq_internal.daily_drop_triggers(source, rel);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS cq_daily_new '
                    'FOR EACH STATEMENT EXECUTE FUNCTION cq_internal.daily_log_changes(%L, %L)',
@@ -313,11 +319,11 @@ BEGIN
     EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION cq_internal.daily_log_changes(%L, %L)',
                    trg[4], rel, source, s.time_column);
-    INSERT INTO cq_internal.daily_sources AS d (source, relation_schema, relation_name)
-    VALUES (enable_daily_states.source, s.relation_schema, s.relation_name)
+    INSERT INTO cq_internal.daily_sources AS d (source, relation_schema, relation_name, time_column)
+    VALUES (enable_daily_states.source, s.relation_schema, s.relation_name, s.time_column)
         ON CONFLICT ON CONSTRAINT daily_sources_pkey
         DO UPDATE SET settings = NULL, relation_schema = excluded.relation_schema,
-                      relation_name = excluded.relation_name;
+                      relation_name = excluded.relation_name, time_column = excluded.time_column;
 END
 $$;
 
@@ -473,6 +479,16 @@ BEGIN
                                               ORDER BY x.name)
                                FROM cq.funnels x WHERE x.source = s.name), '[]'));
     SELECT d.settings INTO had FROM cq_internal.daily_sources d WHERE d.source = s.name;
+    -- the triggers log the days of the relation and time column the source had when they
+    -- were put on it
+    IF NOT EXISTS (SELECT 1 FROM cq_internal.daily_sources d
+                    WHERE d.source = s.name AND d.relation_schema = s.relation_schema
+                      AND d.relation_name = s.relation_name AND d.time_column = s.time_column) THEN
+        RAISE EXCEPTION 'source "%" was registered again with another relation or time column', s.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The triggers that log its changed days are on the relation and column it had when its daily states were enabled.',
+                  HINT = format('Call cq.enable_daily_states(%L) again.', s.name);
+    END IF;
     -- the changes logged so far are taken now: a change committed later stays for the next refresh
     WITH taken AS (DELETE FROM cq_internal.daily_changes c WHERE c.source = s.name RETURNING c.day)
     SELECT coalesce(array_agg(t.day ORDER BY t.day), '{}') INTO changed FROM taken t;
