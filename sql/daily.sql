@@ -279,6 +279,8 @@ SELECT (SELECT count(*) FROM cq.cohort_days) AS days_seen, (SELECT count(*) FROM
        (SELECT count(*) FROM cq_internal.daily_assignments) AS assignments_seen;
 SELECT cq.refresh_daily('dy');
 SELECT cq.disable_daily_states('dy');
+-- refreshing every source: none this role may manage, so none
+SELECT count(*) AS refreshed FROM cq.refresh_daily();
 -- a role that changes the table only logs days (it may insert into the log, not read it)
 RESET ROLE;
 GRANT INSERT ON dy_ev TO regress_cq_daily;

@@ -640,7 +640,6 @@ BEGIN
             rows_read := rows_read + cq_internal.daily_read(s, rel, rng.lo::timestamptz,
                                                              (rng.hi + 1)::timestamptz);
         END LOOP;
-        ANALYZE pg_temp.cq_daily_rows;
         ANALYZE pg_temp.cq_daily_dirty;
         DELETE FROM cq_internal.daily_states x USING pg_temp.cq_daily_dirty d
          WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
@@ -652,16 +651,22 @@ BEGIN
 
     -- the states of the dirty cohorts: each user's rows within the horizon, one row per
     -- event name and id
+    ANALYZE pg_temp.cq_daily_rows;
+    -- (the users first, counted by ANALYZE, so that the planner joins them to the rows by
+    -- hash whatever the statistics of the shared table say)
+    CREATE TEMPORARY TABLE cq_daily_members ON COMMIT DROP AS
+    SELECT a.dimension AS dim, a.day, a.bucket, a.u, coalesce(a.a, a.first_t) AS at
+      FROM (SELECT DISTINCT d.dim, d.day FROM pg_temp.cq_daily_dirty d) d
+      JOIN cq_internal.daily_assignments a
+        ON a.source = s.name AND a.day = d.day AND a.dimension = d.dim;
+    ANALYZE pg_temp.cq_daily_members;
     CREATE TEMPORARY TABLE cq_daily_users ON COMMIT DROP AS
     SELECT x.dim, x.day, x.bucket, x.u, x.t, x.ev, x.v
-      FROM (SELECT a.dimension AS dim, a.day, a.bucket, a.u, r.t, r.ev, r.v, r.k,
-                   row_number() OVER (PARTITION BY a.dimension, a.u, r.k ORDER BY r.t, r.v) AS nth
-              FROM (SELECT DISTINCT d.dim, d.day FROM pg_temp.cq_daily_dirty d) d
-              JOIN cq_internal.daily_assignments a
-                ON a.source = s.name AND a.dimension = d.dim AND a.day = d.day
+      FROM (SELECT m.dim, m.day, m.bucket, m.u, r.t, r.ev, r.v, r.k,
+                   row_number() OVER (PARTITION BY m.dim, m.u, r.k ORDER BY r.t, r.v) AS nth
+              FROM pg_temp.cq_daily_members m
               JOIN pg_temp.cq_daily_rows r
-                ON r.u = a.u AND r.t >= coalesce(a.a, a.first_t)
-               AND r.t <= coalesce(a.a, a.first_t) + s.horizon) x
+                ON r.u = m.u AND r.t >= m.at AND r.t <= m.at + s.horizon) x
      WHERE x.k IS NULL OR x.nth = 1;
     ANALYZE pg_temp.cq_daily_users;
     cohort_days := (SELECT count(DISTINCT d.day) FROM pg_temp.cq_daily_dirty d);
@@ -701,7 +706,7 @@ BEGIN
     UPDATE cq_internal.daily_sources d SET settings = want, refreshed_at = now()
      WHERE d.source = s.name;
     DROP TABLE pg_temp.cq_daily_rows, pg_temp.cq_daily_cand, pg_temp.cq_daily_dirty,
-               pg_temp.cq_daily_read_days, pg_temp.cq_daily_users;
+               pg_temp.cq_daily_read_days, pg_temp.cq_daily_members, pg_temp.cq_daily_users;
 END
 $$;
 
@@ -729,11 +734,25 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = format('Call cq.enable_daily_states(%L) first.', refresh_daily.source);
     END IF;
-    -- in name order (one lock order: no deadlock)
+    -- in name order (one lock order: no deadlock); without a name, the sources the caller
+    -- may manage, and one that is dead or a superuser may not read does not stop the others
     FOR nm IN SELECT d.source FROM cq_internal.daily_sources d
-               WHERE refresh_daily.source IS NULL OR d.source = refresh_daily.source
+               WHERE (refresh_daily.source IS NULL AND cq_internal.may_manage_source(d.source))
+                  OR d.source = refresh_daily.source
                ORDER BY d.source LOOP
         t0 := clock_timestamp();
+        IF refresh_daily.source IS NULL THEN
+            SELECT * INTO s FROM cq.event_sources x WHERE x.name = nm;
+            IF cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner) IS NULL THEN
+                RAISE WARNING 'source "%" skipped: its relation %.% does not exist or is no longer owned by %',
+                    nm, quote_ident(s.relation_schema), quote_ident(s.relation_name), quote_ident(s.relation_owner);
+                CONTINUE;
+            ELSIF NOT cq_internal.may_refresh_source(nm) THEN
+                RAISE WARNING 'source "%" skipped: its relation belongs to role %, whose functions a superuser does not run; refresh it as %',
+                    nm, quote_ident(s.relation_owner), quote_ident(s.relation_owner);
+                CONTINUE;
+            END IF;
+        END IF;
         s := cq_internal.daily_source(nm, 'refresh daily states');
         rel := cq_internal.source_relation(s.relation_schema, s.relation_name, s.relation_owner);
         PERFORM 1 FROM cq_internal.daily_sources d WHERE d.source = nm FOR UPDATE;
