@@ -48,6 +48,10 @@ SELECT dimension, bucket, event_name, users, users_with_event, revenue_per_user_
 SELECT funnel, dimension, bucket, step, event_name, users, conversion_from_previous,
        conversion_from_first, median_from_previous, p90_from_previous
   FROM cq.cohort_funnels ORDER BY dimension NULLS FIRST, bucket, step;
+-- attribution, every model: u1's purchase (its copy left out) goes to spring, u1's click two
+-- days before; u3's purchase has no click within the 7 days before it: unattributed
+SELECT model, dimension, bucket, conversions, value, first_day, last_day
+  FROM cq.cohort_attribution ORDER BY model, bucket NULLS LAST;
 -- Nothing changed: nothing read
 SELECT source_name, rebuilt, changed_days, cohort_days, rows_read FROM cq.refresh_daily('dy');
 -- A late row for Dec 31 moves u3's first row, hence u3's total cohort, to Dec 31; the
@@ -137,6 +141,9 @@ SELECT format('event %s %s %s %s %s %s %s %s', dimension, day, bucket, event_nam
 UNION ALL
 SELECT format('funnel %s %s %s %s %s', dimension, day, bucket, funnel, report)
   FROM cq_internal.daily_funnel_states WHERE source = 'dy_gen'
+UNION ALL
+SELECT format('attribution %s %s %s %s', dimension, day, model, credits)
+  FROM cq_internal.daily_attribution_states WHERE source = 'dy_gen'
 $$;
 -- After an incremental refresh: rebuild, and count what differs
 CREATE FUNCTION dy_check(OUT rebuilt boolean, OUT cohort_days integer, OUT stored bigint,
@@ -161,7 +168,11 @@ SELECT user_id, timestamptz '2025-03-02 12:00', 'purchase', 99, 'late-buy-' || u
   FROM (SELECT DISTINCT user_id FROM dy_gen WHERE event_time >= '2025-02-24' AND user_id < 100000) x;
 SELECT * FROM dy_check();
 -- b. late rows for past days: rows earlier than users' first rows (their cohorts move),
--- and earlier clicks of another campaign (their buckets move)
+-- earlier clicks of another campaign (their buckets move), and clicks the day before
+-- purchases (the purchases' credit moves, on days that did not change)
+INSERT INTO dy_gen
+SELECT user_id, min(event_time) - interval '1 day', 'ad_click', 0, 'pre-' || user_id, 'autumn2', 'cr8'
+  FROM dy_gen WHERE event_name = 'purchase' AND user_id % 10 = 4 GROUP BY user_id;
 INSERT INTO dy_gen
 SELECT user_id, min(event_time) - interval '3 days', 'page_view', 0, NULL, NULL, NULL
   FROM dy_gen WHERE user_id % 50 = 1 GROUP BY user_id
@@ -241,6 +252,29 @@ SELECT count(*) AS steps, count(*) FILTER (WHERE row(f.users, f.conversion_from_
                          GROUP BY u, bucket) s GROUP BY bucket) q, unnest(q.rep) r) d
     ON d.bucket IS NOT DISTINCT FROM f.bucket AND d.step = f.step
  WHERE f.source = 'dy_gen' AND f.funnel = 'dy_gen_funnel' AND f.dimension = 'campaign';
+
+-- attribution per campaign against cq.attribute over the same touches (rows with a
+-- campaign) and conversions (a value above zero; not a copy: no earlier row of the user's
+-- event name and id from 10 days before the conversion's day on), every model
+CREATE VIEW dy_touches AS
+SELECT user_id, event_time, campaign AS channel, NULL::numeric AS value FROM dy_gen WHERE campaign IS NOT NULL;
+CREATE VIEW dy_conversions AS
+SELECT user_id, event_time, NULL::text AS channel, value
+  FROM (SELECT *, cq.dedup_key(event_name, event_id) AS k,
+               lag(event_time) OVER (PARTITION BY user_id, cq.dedup_key(event_name, event_id)
+                                     ORDER BY event_time, value::float8) AS prev
+          FROM dy_gen) x
+ WHERE value > 0 AND (k IS NULL OR prev IS NULL
+                      OR prev < date_trunc('day', event_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '10 days');
+SELECT count(*) AS rows_compared,
+       count(*) FILTER (WHERE abs(d.conversions - a.conversions) < 1e-9 AND abs(d.value - a.value) < 1e-6) AS equal
+  FROM (SELECT * FROM cq.cohort_attribution WHERE source = 'dy_gen' AND dimension = 'campaign') d
+  FULL JOIN (SELECT m.model, x.*
+               FROM unnest(ARRAY['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based',
+                                 'time_decay']) m(model),
+                    cq.attribute('dy_touches', 'dy_conversions', m.model, '10 days', '7 days',
+                                 value_column => 'value') x) a
+    ON a.model = d.model AND a.channel IS NOT DISTINCT FROM d.bucket;
 
 -- 5. cq.funnel_report_rollup: days merged = one report; a user's state is refused
 SELECT (SELECT cq.funnel_report_rollup(report) FROM cq_internal.daily_funnel_states

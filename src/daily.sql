@@ -61,8 +61,11 @@ CREATE TABLE cq_internal.daily_assignments (
     day date NOT NULL,              -- cohort day: UTC day of coalesce(a, first_t)
     PRIMARY KEY (source, dimension, u)
 );
-CREATE INDEX daily_assignments_day_idx ON cq_internal.daily_assignments (source, day, dimension);
-CREATE INDEX daily_assignments_first_idx ON cq_internal.daily_assignments (source, first_t);
+-- (the day and the first row lead these two indexes: the primary key is then the only index
+-- that starts with the source, and a probe by user uses it even when the statistics predate a
+-- rebuild)
+CREATE INDEX daily_assignments_day_idx ON cq_internal.daily_assignments (day, source, dimension);
+CREATE INDEX daily_assignments_first_idx ON cq_internal.daily_assignments (first_t, source);
 
 COMMENT ON TABLE cq_internal.daily_assignments IS
 'Per source, dimension and user: the user''s first row, assignment (time and bucket) and cohort day, kept so that a refresh knows whom a changed day moves.';
@@ -109,12 +112,25 @@ CREATE INDEX daily_funnel_states_idx ON cq_internal.daily_funnel_states (source,
 COMMENT ON TABLE cq_internal.daily_funnel_states IS
 'Per source, dimension, cohort day, bucket and funnel of the source: cq.funnel_report_state of the users of the cohort (their rows within the horizon), rolled up by cq.cohort_funnels.';
 
+CREATE TABLE cq_internal.daily_attribution_states (
+    source text NOT NULL REFERENCES cq_internal.daily_sources (source) ON DELETE CASCADE ON UPDATE CASCADE,
+    dimension text NOT NULL,
+    day date NOT NULL,               -- the UTC day of the conversions
+    model text NOT NULL,
+    credits jsonb NOT NULL           -- cq.attribution_rollup of the users' cq.attribution_credits
+);
+CREATE INDEX daily_attribution_states_idx ON cq_internal.daily_attribution_states (source, day, dimension);
+
+COMMENT ON TABLE cq_internal.daily_attribution_states IS
+'Per source, dimension, conversion day and attribution model: the conversions of the day credited to the values of the dimension on the same user''s rows within the horizon before them (cq.attribution_credits, rolled up), read by cq.cohort_attribution.';
+
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_sources', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_assignments', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_states', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_event_states', '');
 SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_funnel_states', '');
+SELECT pg_catalog.pg_extension_config_dump('cq_internal.daily_attribution_states', '');
 
 -- The row-level security of the other reports (src/report.sql): readers of a source's
 -- relation see its rows, its managers change them.
@@ -147,6 +163,12 @@ CREATE POLICY readers ON cq_internal.daily_event_states FOR SELECT USING (cq_int
 CREATE POLICY owners ON cq_internal.daily_event_states FOR ALL
     USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
 GRANT SELECT, INSERT, UPDATE, DELETE ON cq_internal.daily_event_states TO PUBLIC;
+
+ALTER TABLE cq_internal.daily_attribution_states ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON cq_internal.daily_attribution_states FOR SELECT USING (cq_internal.may_read_source(source));
+CREATE POLICY owners ON cq_internal.daily_attribution_states FOR ALL
+    USING (cq_internal.may_manage_source(source)) WITH CHECK (cq_internal.may_manage_source(source));
+GRANT SELECT, INSERT, UPDATE, DELETE ON cq_internal.daily_attribution_states TO PUBLIC;
 
 ALTER TABLE cq_internal.daily_funnel_states ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readers ON cq_internal.daily_funnel_states FOR SELECT USING (cq_internal.may_read_source(source));
@@ -463,7 +485,7 @@ SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-    dims text[] := coalesce(s.dimension_columns::text[], '{}');
+    dim_names text[] := coalesce(s.dimension_columns::text[], '{}');
     want jsonb;
     had jsonb;
     changed date[];
@@ -474,7 +496,7 @@ BEGIN
     want := jsonb_build_object(
         'user', s.user_column, 'time', s.time_column, 'event', s.event_column,
         'value', s.value_column, 'event_id', s.event_id_column, 'horizon', s.horizon,
-        'dimensions', dims,
+        'dimensions', dim_names,
         'funnels', coalesce((SELECT jsonb_agg(jsonb_build_array(x.name, x.steps, x."window", x.mode)
                                               ORDER BY x.name)
                                FROM cq.funnels x WHERE x.source = s.name), '[]'));
@@ -507,6 +529,7 @@ BEGIN
         ON COMMIT DROP;
     CREATE TEMPORARY TABLE cq_daily_dirty (dim text, day date) ON COMMIT DROP;
     CREATE TEMPORARY TABLE cq_daily_read_days (day date PRIMARY KEY) ON COMMIT DROP;
+    CREATE TEMPORARY TABLE cq_daily_conv_days (day date PRIMARY KEY) ON COMMIT DROP;
 
     IF rebuilt THEN
         -- everything: every row, every assignment, every cohort
@@ -514,8 +537,9 @@ BEGIN
         DELETE FROM cq_internal.daily_states a WHERE a.source = s.name;
         DELETE FROM cq_internal.daily_event_states a WHERE a.source = s.name;
         DELETE FROM cq_internal.daily_funnel_states a WHERE a.source = s.name;
+        DELETE FROM cq_internal.daily_attribution_states a WHERE a.source = s.name;
         rows_read := cq_internal.daily_read(s, rel, NULL, NULL);
-        PERFORM cq_internal.daily_candidates(dims);
+        PERFORM cq_internal.daily_candidates(dim_names);
         INSERT INTO cq_internal.daily_assignments
         SELECT s.name, c.dim, c.u, c.first_t, c.a, c.bucket,
                (coalesce(c.a, c.first_t) AT TIME ZONE 'UTC')::date
@@ -523,6 +547,8 @@ BEGIN
         INSERT INTO pg_temp.cq_daily_dirty
         SELECT DISTINCT a.dimension, a.day FROM cq_internal.daily_assignments a WHERE a.source = s.name;
         changed_days := (SELECT count(DISTINCT (r.t AT TIME ZONE 'UTC')::date) FROM pg_temp.cq_daily_rows r);
+        INSERT INTO pg_temp.cq_daily_conv_days
+        SELECT DISTINCT (r.t AT TIME ZONE 'UTC')::date FROM pg_temp.cq_daily_rows r WHERE r.v > 0;
     ELSE
         -- 1. the rows of the changed days
         INSERT INTO pg_temp.cq_daily_read_days SELECT unnest(changed);
@@ -533,7 +559,7 @@ BEGIN
             rows_read := rows_read + cq_internal.daily_read(s, rel, rng.lo::timestamptz,
                                                              (rng.hi + 1)::timestamptz);
         END LOOP;
-        PERFORM cq_internal.daily_candidates(dims);
+        PERFORM cq_internal.daily_candidates(dim_names);
         ANALYZE pg_temp.cq_daily_cand;
 
         -- 2. new assignments of the users on changed days, and of the users whose first
@@ -556,7 +582,7 @@ BEGIN
                AND o.first_t < (c.day + 1)::timestamptz
             UNION
             SELECT o.* FROM cq_internal.daily_assignments o
-             WHERE o.source = s.name AND o.dimension = ANY (ARRAY[''] || dims)
+             WHERE o.source = s.name AND o.dimension = ANY (ARRAY[''] || dim_names)
                AND o.day = ANY (changed) AND o.a IS NOT NULL),
         m AS (
             SELECT coalesce(c.dim, o.dimension) AS dim, coalesce(c.u, o.u) AS u,
@@ -587,7 +613,7 @@ BEGIN
         IF lost_users IS NOT NULL THEN
             TRUNCATE pg_temp.cq_daily_rows, pg_temp.cq_daily_cand;
             rows_read := rows_read + cq_internal.daily_read(s, rel, NULL, NULL, lost_users);
-            PERFORM cq_internal.daily_candidates(dims);
+            PERFORM cq_internal.daily_candidates(dim_names);
             UPDATE pg_temp.cq_daily_merge x SET n_first = NULL, n_a = NULL, n_bucket = NULL
              WHERE x.u = ANY (lost_users);
             UPDATE pg_temp.cq_daily_merge x SET n_first = c.first_t, n_a = c.a, n_bucket = c.bucket
@@ -622,16 +648,30 @@ BEGIN
         -- 3. the cohorts a changed day X can reach: X - horizon - 1 day .. X
         INSERT INTO pg_temp.cq_daily_dirty
         SELECT DISTINCT dd.dim, g::date
-          FROM unnest(changed) c(day), unnest(ARRAY[''] || dims) dd(dim),
+          FROM unnest(changed) c(day), unnest(ARRAY[''] || dim_names) dd(dim),
                generate_series(((c.day::timestamp - s.horizon - interval '1 day'))::date, c.day,
                                interval '1 day') g;
-        -- 4. the rows those cohorts need, days D .. D + 1 day + horizon, not read yet
+        -- ... and the conversion days it can reach: X .. X + 1 day + horizon (the touches
+        -- credited, and the earlier copy that makes a conversion row a copy, lie within the
+        -- horizon before the conversion's day)
+        INSERT INTO pg_temp.cq_daily_conv_days
+        SELECT DISTINCT g::date
+          FROM unnest(changed) c(day),
+               generate_series(c.day, (c.day::timestamp + interval '1 day' + s.horizon)::date,
+                               interval '1 day') g;
+        -- 4. the rows those cohorts need, days D .. D + 1 day + horizon, and those the
+        -- conversion days need, X - horizon - 1 day .. X
         TRUNCATE pg_temp.cq_daily_rows;
         DELETE FROM pg_temp.cq_daily_read_days;
         INSERT INTO pg_temp.cq_daily_read_days
-        SELECT DISTINCT g::date
+        SELECT g::date
           FROM (SELECT DISTINCT d.day FROM pg_temp.cq_daily_dirty d) d,
                generate_series(d.day, (d.day::timestamp + interval '1 day' + s.horizon)::date,
+                               interval '1 day') g
+        UNION
+        SELECT g::date
+          FROM pg_temp.cq_daily_conv_days c,
+               generate_series((c.day::timestamp - s.horizon - interval '1 day')::date, c.day,
                                interval '1 day') g;
         FOR rng IN SELECT min(g.day) AS lo, max(g.day) AS hi
                      FROM (SELECT d.day, d.day - (row_number() OVER (ORDER BY d.day))::int AS grp
@@ -647,6 +687,8 @@ BEGIN
          WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
         DELETE FROM cq_internal.daily_funnel_states x USING pg_temp.cq_daily_dirty d
          WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
+        DELETE FROM cq_internal.daily_attribution_states x
+         WHERE x.source = s.name AND x.day IN (SELECT c.day FROM pg_temp.cq_daily_conv_days c);
     END IF;
 
     -- the states of the dirty cohorts: each user's rows within the horizon, one row per
@@ -703,10 +745,52 @@ BEGIN
         HAVING cq.funnel_report_state(p.st, f."window", f.mode) IS NOT NULL;
     END LOOP;
 
+    -- attribution: per dimension and conversion day, the day's conversions (a value above
+    -- zero; a row whose event name and id an earlier row of the user has within the horizon
+    -- before the day is a copy) credited under each model to the dimension's values on the
+    -- user's rows within the horizon before them (cq.attribution_credits, half-life 7 days)
+    IF dim_names <> '{}' THEN
+        ANALYZE pg_temp.cq_daily_conv_days;
+        INSERT INTO cq_internal.daily_attribution_states
+        WITH marked AS (
+            SELECT r.*, (r.t AT TIME ZONE 'UTC')::date AS day,
+                   lag(r.t) OVER (PARTITION BY r.u, r.k ORDER BY r.t, r.v) AS prev_t
+              FROM pg_temp.cq_daily_rows r),
+        conv AS (
+            SELECT m.u, m.t, m.v, m.day FROM marked m
+             WHERE m.v > 0 AND m.day IN (SELECT c.day FROM pg_temp.cq_daily_conv_days c)
+               AND (m.k IS NULL OR m.prev_t IS NULL
+                    OR m.prev_t < (m.day::timestamp - s.horizon)::timestamptz)),
+        conv_users AS (SELECT DISTINCT c.u, c.day FROM conv c),
+        input AS (          -- per dimension, day and user: touches, then conversions
+            SELECT x.dim, cu.day, cu.u, r.t, r.dims ->> x.dim AS channel, false AS is_conv,
+                   NULL::float8 AS v
+              FROM conv_users cu
+              JOIN pg_temp.cq_daily_rows r ON r.u = cu.u
+               AND r.t >= (cu.day::timestamp - s.horizon)::timestamptz
+               AND r.t < (cu.day + 1)::timestamptz
+             CROSS JOIN unnest(dim_names) x(dim)
+             WHERE r.dims ->> x.dim IS NOT NULL
+            UNION ALL
+            SELECT x.dim, c.day, c.u, c.t, NULL, true, c.v
+              FROM conv c CROSS JOIN unnest(dim_names) x(dim)),
+        per_user AS (
+            SELECT i.dim, i.day, md.model,
+                   cq.attribution_credits(i.t, i.channel, i.is_conv, i.v, md.model, s.horizon,
+                                          interval '7 days') AS credits
+              FROM input i
+             CROSS JOIN unnest(ARRAY['first_touch', 'last_touch', 'last_non_direct', 'linear',
+                                     'position_based', 'time_decay']) md(model)
+             GROUP BY i.dim, i.day, i.u, md.model)
+        SELECT s.name, p.dim, p.day, p.model, cq.attribution_rollup(p.credits)
+          FROM per_user p GROUP BY p.dim, p.day, p.model;
+    END IF;
+
     UPDATE cq_internal.daily_sources d SET settings = want, refreshed_at = now()
      WHERE d.source = s.name;
     DROP TABLE pg_temp.cq_daily_rows, pg_temp.cq_daily_cand, pg_temp.cq_daily_dirty,
-               pg_temp.cq_daily_read_days, pg_temp.cq_daily_members, pg_temp.cq_daily_users;
+               pg_temp.cq_daily_read_days, pg_temp.cq_daily_members, pg_temp.cq_daily_users,
+               pg_temp.cq_daily_conv_days;
 END
 $$;
 
@@ -839,6 +923,24 @@ GRANT SELECT ON cq.cohort_events TO PUBLIC;
 
 COMMENT ON VIEW cq.cohort_events IS
 'Per source with daily states, dimension, bucket and event name: the signal of doing the event within the horizon on revenue within the horizon, over every user of the bucket (cq.event_signal rolled up over the cohort days), with its accessors.';
+
+CREATE VIEW cq.cohort_attribution WITH (security_invoker = true) AS
+SELECT q.source, q.dimension, q.model, r.channel AS bucket, r.conversions, r.value, q.first_day,
+       q.last_day
+  FROM (SELECT a.source, a.dimension, a.model, min(a.day) AS first_day, max(a.day) AS last_day,
+               cq.attribution_rollup(a.credits) AS credits
+          FROM cq_internal.daily_attribution_states a
+         WHERE cq_internal.may_read_source(a.source)
+         GROUP BY a.source, a.dimension, a.model) q,
+       cq.attribution_rows(q.credits) r;
+
+GRANT SELECT ON cq.cohort_attribution TO PUBLIC;
+
+COMMENT ON VIEW cq.cohort_attribution IS
+'Per source with daily states and dimension columns, dimension, attribution model (first_touch, last_touch, last_non_direct, linear, position_based, time_decay with a 7-day half-life) and value of the dimension: the conversions (rows with a value above zero, copies within the horizon left out) credited to the dimension''s values on the same user''s rows within the source''s horizon before them, and their value, rolled up over the conversion days. bucket NULL: the unattributed conversions.';
+COMMENT ON COLUMN cq.cohort_attribution.bucket IS 'Value of the dimension credited (the "channel" of cq.attribute); NULL for conversions with no row carrying a value of it within the horizon before them.';
+COMMENT ON COLUMN cq.cohort_attribution.conversions IS 'Conversions credited (fractions under the multi-touch models).';
+COMMENT ON COLUMN cq.cohort_attribution.value IS 'Their value, credited likewise.';
 
 CREATE VIEW cq.cohort_funnels WITH (security_invoker = true) AS
 SELECT q.source, q.funnel, nullif(q.dimension, '') AS dimension, q.bucket, r.step,

@@ -9,4 +9,5 @@
 -- funnel report states (cq.funnel_report_state, cq.funnel_report_rollup) and the daily
 -- states of a source with their incremental refresh (cq.enable_daily_states,
 -- cq.disable_daily_states, cq.refresh_daily, the views cq.cohort_days, cq.cohort_quality,
--- cq.cohort_events, cq.cohort_funnels), README "Daily states and incremental refresh".
+-- cq.cohort_events, cq.cohort_funnels, cq.cohort_attribution), README "Daily states and
+-- incremental refresh".
