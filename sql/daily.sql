@@ -289,7 +289,90 @@ SELECT cq.funnel_report_rollup(st)
   FROM (SELECT cq.funnel_events(event_time, event_name, 'ad_click', 'signup') AS st FROM dy_ev GROUP BY user_id) s;
 SELECT cq.funnel_report_rollup(NULL::cq.funnel_state) IS NULL AS no_state_no_report;
 
--- 6. Errors and privileges
+-- 6. What a warehouse does besides inserting
+-- a load still open while a refresh runs: the refresh takes the day without it, and the
+-- day its rows log is left for the next refresh (another session, through dblink)
+CREATE TABLE dy_open (user_id int, event_time timestamptz, event_name text, value numeric, event_id text);
+INSERT INTO dy_open VALUES (1, '2025-01-10 11:00', 'visit', 0, 'v1');
+SELECT cq.register_source('dy_open', 'dy_open', 'user_id', 'event_time', 'event_name', value_column => 'value',
+                          event_id_column => 'event_id', horizon => '7 days');
+SELECT cq.enable_daily_states('dy_open');
+SELECT rebuilt FROM cq.refresh_daily('dy_open');
+INSERT INTO dy_open VALUES (2, '2025-01-10 11:30', 'visit', 0, 'v2');
+CREATE EXTENSION dblink;
+SELECT dblink_connect('dy_other', format('dbname=%s host=%s port=%s', current_database(),
+                                         split_part(current_setting('unix_socket_directories'), ',', 1),
+                                         current_setting('port')));
+SELECT dblink_exec('dy_other', 'BEGIN');
+SELECT dblink_exec('dy_other', $$INSERT INTO dy_open VALUES (1, '2025-01-10 12:00', 'purchase', 100, 'p1')$$);
+SELECT rebuilt, changed_days FROM cq.refresh_daily('dy_open');
+SELECT dblink_exec('dy_other', 'COMMIT');
+SELECT dblink_disconnect('dy_other');
+DROP EXTENSION dblink;
+SELECT rebuilt, changed_days FROM cq.refresh_daily('dy_open');
+SELECT users, converters, revenue FROM cq.cohort_quality WHERE source = 'dy_open' AND dimension IS NULL;
+-- a horizon of a month and a day: a purchase on Mar 1 is within the horizon of a Jan 29
+-- visit (Jan 29 23:00 + 1 month = Feb 28 23:00, + 1 day = Mar 1 23:00)
+CREATE TABLE dy_mh (user_id int, event_time timestamptz, event_name text, value numeric);
+SELECT cq.register_source('dy_mh', 'dy_mh', 'user_id', 'event_time', 'event_name', value_column => 'value',
+                          horizon => '1 mon 1 day');
+SELECT cq.enable_daily_states('dy_mh');
+INSERT INTO dy_mh VALUES (1, '2023-01-29 23:00', 'visit', 0);
+SELECT rebuilt FROM cq.refresh_daily('dy_mh');
+INSERT INTO dy_mh VALUES (1, '2023-03-01 00:30', 'purchase', 100);
+-- (in a session whose interval and date styles differ: the same settings, no rebuild)
+SET IntervalStyle = 'iso_8601';
+SET DateStyle = 'German';
+SELECT rebuilt, changed_days FROM cq.refresh_daily('dy_mh');
+RESET IntervalStyle;
+RESET DateStyle;
+SELECT day, users, converters, revenue FROM cq.cohort_days WHERE source = 'dy_mh';
+-- days no trigger writes (a role may insert any row into the log) are dropped
+INSERT INTO cq_internal.daily_changes VALUES ('dy_mh', '-infinity'), ('dy_mh', '5000000-01-01');
+SELECT rebuilt, changed_days, rows_read FROM cq.refresh_daily('dy_mh');
+-- a disabled trigger would hide changes: refused until enabled again
+ALTER TABLE dy_mh DISABLE TRIGGER USER;
+SELECT * FROM cq.refresh_daily('dy_mh');
+ALTER TABLE dy_mh ENABLE TRIGGER USER;
+-- the time column renamed: writes go on, the refresh asks for the source to be registered again
+ALTER TABLE dy_mh RENAME COLUMN event_time TO ts;
+INSERT INTO dy_mh VALUES (2, '2023-01-30 10:00', 'visit', 0);
+SELECT day FROM cq_internal.daily_changes WHERE source = 'dy_mh';
+SELECT * FROM cq.refresh_daily('dy_mh');
+SELECT cq.register_source('dy_mh', 'dy_mh', 'user_id', 'ts', 'event_name', value_column => 'value',
+                          horizon => '1 mon 1 day');
+SELECT * FROM cq.refresh_daily('dy_mh');
+SELECT cq.enable_daily_states('dy_mh');
+SELECT rebuilt FROM cq.refresh_daily('dy_mh');
+SELECT sum(users) AS users FROM cq.cohort_days WHERE source = 'dy_mh' AND dimension IS NULL;
+-- the owner of a table with forced row-level security keeps its daily states too
+CREATE ROLE regress_cq_daily_owner;
+CREATE TABLE dy_rls (user_id int, event_time timestamptz, event_name text, value numeric);
+ALTER TABLE dy_rls OWNER TO regress_cq_daily_owner;
+ALTER TABLE dy_rls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dy_rls FORCE ROW LEVEL SECURITY;
+CREATE POLICY everything ON dy_rls USING (true);
+SET ROLE regress_cq_daily_owner;
+SELECT cq.register_source('dy_rls', 'dy_rls', 'user_id', 'event_time', 'event_name', value_column => 'value');
+SELECT cq.enable_daily_states('dy_rls');
+SELECT rebuilt FROM cq.refresh_daily('dy_rls');
+INSERT INTO dy_rls VALUES (1, '2025-01-01 10:00', 'purchase', 20);
+SELECT rebuilt, changed_days FROM cq.refresh_daily('dy_rls');
+-- (the states are written; the views hide them, as every report view hides the reports of a
+-- table whose row-level security applies to the reader)
+SELECT users, revenue FROM cq_internal.daily_states WHERE source = 'dy_rls' AND dimension = '';
+SELECT count(*) AS view_rows FROM cq.cohort_quality WHERE source = 'dy_rls';
+SELECT cq.unregister_source('dy_rls');
+RESET ROLE;
+DROP TABLE dy_rls;
+DROP ROLE regress_cq_daily_owner;
+-- a partitioned table: writes to a partition would not pass its triggers
+CREATE TABLE dy_part (user_id int, event_time timestamptz, event_name text, value numeric)
+    PARTITION BY RANGE (event_time);
+SELECT cq.register_source('dy_part', 'dy_part', 'user_id', 'event_time', 'event_name', value_column => 'value');
+SELECT cq.enable_daily_states('dy_part');
+
+-- 7. Errors and privileges
 SELECT cq.register_source('dy_novalue', 'dy_ev', 'user_id', 'event_time', 'event_name');
 SELECT cq.enable_daily_states('dy_novalue');
 CREATE VIEW dy_view AS SELECT * FROM dy_ev;

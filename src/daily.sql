@@ -38,18 +38,20 @@ CREATE TABLE cq_internal.daily_sources (
 COMMENT ON TABLE cq_internal.daily_sources IS
 'Sources that keep daily states (cq.enable_daily_states), and the settings (columns, horizon, dimensions, funnels) their states were computed with; NULL settings: not built yet.';
 
--- One row per source and day with changed rows; day ''infinity'' (a TRUNCATE):
--- rebuild everything.  Written by the triggers of cq_internal.daily_log_changes with
--- the rights of whoever changes the source, hence INSERT for every role: a row only
--- makes the next refresh read a day more.
+-- Days with changed rows, one row per statement and day (append only: a refresh deletes
+-- the rows it has seen, so a row a transaction still open writes is left for the next
+-- refresh, and no writer waits for another on a unique index); day 'infinity' (a TRUNCATE):
+-- rebuild everything.  Written by the triggers of cq_internal.daily_log_changes with the
+-- rights of whoever changes the source, hence INSERT for every role: a row only makes the
+-- next refresh read more (days outside the range of readable times are ignored).
 CREATE TABLE cq_internal.daily_changes (
     source text NOT NULL,
-    day date NOT NULL,
-    PRIMARY KEY (source, day)
+    day date NOT NULL
 );
+CREATE INDEX daily_changes_source_idx ON cq_internal.daily_changes (source);
 
 COMMENT ON TABLE cq_internal.daily_changes IS
-'Days with new, changed or deleted rows of a source since its last cq.refresh_daily (logged by triggers); day infinity: the source was truncated.';
+'Days with new, changed or deleted rows of a source since its last cq.refresh_daily, one row per statement and day (logged by triggers); day infinity: the source was truncated.';
 
 CREATE TABLE cq_internal.daily_assignments (
     source text NOT NULL REFERENCES cq_internal.daily_sources (source) ON DELETE CASCADE ON UPDATE CASCADE,
@@ -142,7 +144,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cq_internal.daily_sources TO PUBLIC;
 
 ALTER TABLE cq_internal.daily_changes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY loggers ON cq_internal.daily_changes FOR INSERT WITH CHECK (true);
-CREATE POLICY readers ON cq_internal.daily_changes FOR SELECT USING (cq_internal.may_read_source(source));
+CREATE POLICY readers ON cq_internal.daily_changes FOR SELECT
+    USING (cq_internal.may_read_source(source) OR cq_internal.may_manage_source(source));
 CREATE POLICY owners ON cq_internal.daily_changes FOR DELETE USING (cq_internal.may_manage_source(source));
 GRANT SELECT, INSERT, DELETE ON cq_internal.daily_changes TO PUBLIC;
 
@@ -193,26 +196,51 @@ SET TimeZone = 'UTC'
 AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        INSERT INTO cq_internal.daily_changes VALUES (TG_ARGV[0], 'infinity') ON CONFLICT DO NOTHING;
+        INSERT INTO cq_internal.daily_changes VALUES (TG_ARGV[0], 'infinity');
         RETURN NULL;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        EXECUTE format('INSERT INTO cq_internal.daily_changes '
-                       'SELECT DISTINCT $1, (x.%1$I::pg_catalog.timestamptz AT TIME ZONE ''UTC'')::pg_catalog.date '
-                       '  FROM cq_daily_new x WHERE pg_catalog.isfinite(x.%1$I::pg_catalog.timestamptz) '
-                       'ON CONFLICT DO NOTHING', TG_ARGV[1])
-            USING TG_ARGV[0];
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        EXECUTE format('INSERT INTO cq_internal.daily_changes '
-                       'SELECT DISTINCT $1, (x.%1$I::pg_catalog.timestamptz AT TIME ZONE ''UTC'')::pg_catalog.date '
-                       '  FROM cq_daily_old x WHERE pg_catalog.isfinite(x.%1$I::pg_catalog.timestamptz) '
-                       'ON CONFLICT DO NOTHING', TG_ARGV[1])
-            USING TG_ARGV[0];
-    END IF;
+    BEGIN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            EXECUTE format('INSERT INTO cq_internal.daily_changes '
+                           'SELECT DISTINCT $1, (x.%1$I::pg_catalog.timestamptz AT TIME ZONE ''UTC'')::pg_catalog.date '
+                           '  FROM cq_daily_new x WHERE x.%1$I::pg_catalog.timestamptz OPERATOR(pg_catalog.>=) $2 '
+                           '   AND x.%1$I::pg_catalog.timestamptz OPERATOR(pg_catalog.<) $3', TG_ARGV[1])
+                USING TG_ARGV[0], cq_internal.daily_time_low(), cq_internal.daily_time_high();
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            EXECUTE format('INSERT INTO cq_internal.daily_changes '
+                           'SELECT DISTINCT $1, (x.%1$I::pg_catalog.timestamptz AT TIME ZONE ''UTC'')::pg_catalog.date '
+                           '  FROM cq_daily_old x WHERE x.%1$I::pg_catalog.timestamptz OPERATOR(pg_catalog.>=) $2 '
+                           '   AND x.%1$I::pg_catalog.timestamptz OPERATOR(pg_catalog.<) $3', TG_ARGV[1])
+                USING TG_ARGV[0], cq_internal.daily_time_low(), cq_internal.daily_time_high();
+        END IF;
+    EXCEPTION WHEN undefined_column THEN
+        -- the time column was renamed or dropped: the write goes through, and the next
+        -- refresh (which then asks for the source to be registered again) rebuilds
+        INSERT INTO cq_internal.daily_changes VALUES (TG_ARGV[0], 'infinity');
+    END;
     RETURN NULL;
 END
 $$;
+
+-- The range of times daily states read (README): rows outside it are not read, like rows
+-- at +-infinity, so that every day +- a horizon stays a valid timestamp.
+CREATE FUNCTION cq_internal.daily_time_low()
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT timestamptz '0001-01-01 00:00:00+00' $$;
+
+CREATE FUNCTION cq_internal.daily_time_high()
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT timestamptz '100000-01-01 00:00:00+00' $$;
+
+COMMENT ON FUNCTION cq_internal.daily_time_low() IS
+'First time daily states read (0001-01-01 UTC, included).';
+COMMENT ON FUNCTION cq_internal.daily_time_high() IS
+'End of the times daily states read (100000-01-01 UTC, excluded).';
 
 COMMENT ON FUNCTION cq_internal.daily_log_changes() IS
 'Statement trigger of a source with daily states (arguments: source, time column): logs the UTC days of the rows a statement inserts, updates or deletes into cq_internal.daily_changes, and day infinity for a TRUNCATE.';
@@ -317,6 +345,12 @@ BEGIN
                   DETAIL = 'Changes are logged by triggers, which only tables have.',
                   HINT = 'Register the table the view reads, or use cq.refresh, which reads views too.';
     END IF;
+    IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = rel) = 'p' THEN
+        RAISE EXCEPTION 'relation % of source "%" is partitioned', rel, source
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Rows written to a partition directly, and partitions attached or truncated, would not pass the statement triggers of the partitioned table.',
+                  HINT = 'Keep daily states of an unpartitioned table, or use cq.refresh.';
+    END IF;
     PERFORM cq_internal.check_source(rel, s.user_column, s.time_column, s.event_column, s.value_column,
                                      s.event_id_column, NULL, NULL);
     PERFORM cq_internal.check_source_column(rel, d, 'dimension_columns', 'any', true)
@@ -410,13 +444,17 @@ CREATE TRIGGER daily_sources_deleted AFTER DELETE ON cq_internal.daily_sources
 
 -- Read the rows of source s whose time lies in [lo, hi) (NULL: no bound), or whose
 -- user is in users, into pg_temp.cq_daily_rows (u, t, ev, v, k, dims); rows without a
--- user, time or event name, or at +-infinity, are not read.  Returns the rows read.
+-- user, time or event name, or outside [daily_time_low, daily_time_high) (+-infinity
+-- included), are not read; a value that is not finite is NULL.  Returns the rows read.
 CREATE FUNCTION cq_internal.daily_read(s cq.event_sources, rel regclass, lo timestamptz,
                                        hi timestamptz, users text[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
 AS $$
 DECLARE
     n bigint;
@@ -425,13 +463,13 @@ BEGIN
         'INSERT INTO pg_temp.cq_daily_rows '
         'SELECT e.%1$I::pg_catalog.text, e.%2$I::pg_catalog.timestamptz, e.%3$I::pg_catalog.text, '
         '       CASE WHEN e.%4$I::pg_catalog.float8 OPERATOR(pg_catalog.<>) '
-        '                 ALL (''{NaN,Infinity,-Infinity}''::pg_catalog.float8[]) THEN e.%4$I::pg_catalog.float8 END, '
+        '                 ALL (''{NaN,Infinity,-Infinity}''::pg_catalog.float8[]) '
+        '            THEN e.%4$I::pg_catalog.numeric END, '
         '       %5$s, %6$s '
         '  FROM %7$s e '
         ' WHERE e.%1$I IS NOT NULL AND e.%3$I IS NOT NULL '
-        '   AND pg_catalog.isfinite(e.%2$I::pg_catalog.timestamptz) '
-        '   AND ($1 IS NULL OR e.%2$I OPERATOR(pg_catalog.>=) $1) '
-        '   AND ($2 IS NULL OR e.%2$I OPERATOR(pg_catalog.<) $2) '
+        '   AND e.%2$I OPERATOR(pg_catalog.>=) greatest($1, cq_internal.daily_time_low()) '
+        '   AND e.%2$I OPERATOR(pg_catalog.<) least($2, cq_internal.daily_time_high()) '
         '   AND ($3 IS NULL OR e.%1$I OPERATOR(pg_catalog.=) ANY ($3::%8$s[]))',
         s.user_column, s.time_column, s.event_column, s.value_column,
         CASE WHEN s.event_id_column IS NULL THEN 'NULL::pg_catalog.text'
@@ -483,6 +521,9 @@ CREATE FUNCTION cq_internal.daily_refresh_source(s cq.event_sources, rel regclas
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
 AS $$
 DECLARE
     dim_names text[] := coalesce(s.dimension_columns::text[], '{}');
@@ -492,6 +533,7 @@ DECLARE
     lost_users text[];
     rng record;
     f cq.funnels;
+    reach integer;
 BEGIN
     want := jsonb_build_object(
         'user', s.user_column, 'time', s.time_column, 'event', s.event_column,
@@ -501,6 +543,8 @@ BEGIN
                                               ORDER BY x.name)
                                FROM cq.funnels x WHERE x.source = s.name), '[]'));
     SELECT d.settings INTO had FROM cq_internal.daily_sources d WHERE d.source = s.name;
+    PERFORM cq_internal.check_source(rel, s.user_column, s.time_column, s.event_column, s.value_column,
+                                     s.event_id_column, NULL, NULL);
     -- the triggers log the days of the relation and time column the source had when they
     -- were put on it
     IF NOT EXISTS (SELECT 1 FROM cq_internal.daily_sources d
@@ -511,9 +555,32 @@ BEGIN
                   DETAIL = 'The triggers that log its changed days are on the relation and column it had when its daily states were enabled.',
                   HINT = format('Call cq.enable_daily_states(%L) again.', s.name);
     END IF;
-    -- the changes logged so far are taken now: a change committed later stays for the next refresh
+    -- ... and they must still be there, enabled (a table dropped and another renamed in its
+    -- place, a source renamed, a trigger disabled: changes would go unseen)
+    IF (SELECT count(*) FROM pg_catalog.pg_trigger g
+         WHERE g.tgrelid = rel AND g.tgenabled <> 'D'
+           AND g.tgname = ANY (cq_internal.daily_trigger_names(s.name))) < 4 THEN
+        RAISE EXCEPTION 'the triggers that log the changes of source "%" are missing or disabled on %',
+              s.name, rel
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Without them a refresh would not see what changed.',
+                  HINT = format('Call cq.enable_daily_states(%L) again (the next refresh rebuilds).', s.name);
+    END IF;
+    -- the changes logged so far are taken now: a change a transaction still open logs, or
+    -- one committed later, stays for the next refresh; days outside the times read are
+    -- dropped (only a hand-written row has one)
     WITH taken AS (DELETE FROM cq_internal.daily_changes c WHERE c.source = s.name RETURNING c.day)
-    SELECT coalesce(array_agg(t.day ORDER BY t.day), '{}') INTO changed FROM taken t;
+    SELECT coalesce(array_agg(DISTINCT t.day ORDER BY t.day), '{}') INTO changed
+      FROM taken t
+     WHERE t.day = 'infinity'
+        OR (t.day >= (cq_internal.daily_time_low() AT TIME ZONE 'UTC')::date
+            AND t.day < (cq_internal.daily_time_high() AT TIME ZONE 'UTC')::date);
+    -- how many days a horizon can reach at most: each part by its size, a month as 31 days
+    -- (a horizon of '1 mon -30 days' reaches 1 day from Jan 31 and 3 from Mar 1)
+    SELECT greatest(1, ceil(abs(m) * 31 + abs(d) + abs(e - (m * 30 + d) * 86400) / 86400.0))::int
+      INTO reach
+      FROM (SELECT extract(year FROM s.horizon) * 12 + extract(month FROM s.horizon) AS m,
+                   extract(day FROM s.horizon) AS d, extract(epoch FROM s.horizon) AS e) h;
     rebuilt := full_rebuild OR had IS DISTINCT FROM want
                OR 'infinity'::date = ANY (changed);
     rows_read := 0;
@@ -523,7 +590,7 @@ BEGIN
         RETURN;
     END IF;
 
-    CREATE TEMPORARY TABLE cq_daily_rows (u text, t timestamptz, ev text, v float8, k text, dims jsonb)
+    CREATE TEMPORARY TABLE cq_daily_rows (u text, t timestamptz, ev text, v numeric, k text, dims jsonb)
         ON COMMIT DROP;
     CREATE TEMPORARY TABLE cq_daily_cand (dim text, u text, first_t timestamptz, a timestamptz, bucket text)
         ON COMMIT DROP;
@@ -645,20 +712,19 @@ BEGIN
          WHERE (o.first_t, o.a, o.bucket) IS DISTINCT FROM (excluded.first_t, excluded.a, excluded.bucket);
         DROP TABLE pg_temp.cq_daily_merge;
 
-        -- 3. the cohorts a changed day X can reach: X - horizon - 1 day .. X
+        -- 3. the cohorts a changed day X can reach: X - horizon - 1 day .. X (the horizon in
+        -- days as above: reach)
         INSERT INTO pg_temp.cq_daily_dirty
         SELECT DISTINCT dd.dim, g::date
           FROM unnest(changed) c(day), unnest(ARRAY[''] || dim_names) dd(dim),
-               generate_series(((c.day::timestamp - s.horizon - interval '1 day'))::date, c.day,
-                               interval '1 day') g;
+               generate_series(c.day - reach - 1, c.day, interval '1 day') g;
         -- ... and the conversion days it can reach: X .. X + 1 day + horizon (the touches
         -- credited, and the earlier copy that makes a conversion row a copy, lie within the
         -- horizon before the conversion's day)
         INSERT INTO pg_temp.cq_daily_conv_days
         SELECT DISTINCT g::date
           FROM unnest(changed) c(day),
-               generate_series(c.day, (c.day::timestamp + interval '1 day' + s.horizon)::date,
-                               interval '1 day') g;
+               generate_series(c.day, c.day + reach + 1, interval '1 day') g;
         -- 4. the rows those cohorts need, days D .. D + 1 day + horizon, and those the
         -- conversion days need, X - horizon - 1 day .. X
         TRUNCATE pg_temp.cq_daily_rows;
@@ -666,13 +732,11 @@ BEGIN
         INSERT INTO pg_temp.cq_daily_read_days
         SELECT g::date
           FROM (SELECT DISTINCT d.day FROM pg_temp.cq_daily_dirty d) d,
-               generate_series(d.day, (d.day::timestamp + interval '1 day' + s.horizon)::date,
-                               interval '1 day') g
+               generate_series(d.day, d.day + reach + 1, interval '1 day') g
         UNION
         SELECT g::date
           FROM pg_temp.cq_daily_conv_days c,
-               generate_series((c.day::timestamp - s.horizon - interval '1 day')::date, c.day,
-                               interval '1 day') g;
+               generate_series(c.day - reach - 1, c.day, interval '1 day') g;
         FOR rng IN SELECT min(g.day) AS lo, max(g.day) AS hi
                      FROM (SELECT d.day, d.day - (row_number() OVER (ORDER BY d.day))::int AS grp
                              FROM pg_temp.cq_daily_read_days d) g
