@@ -43,10 +43,10 @@ SELECT dimension, bucket, first_day, last_day, users, converters, conversion_rat
 SELECT dimension, bucket, event_name, users, users_with_event, revenue_per_user_with_event,
        revenue_per_user_without_event, lift
   FROM cq.cohort_events ORDER BY dimension NULLS FIRST, bucket, event_name;
--- funnel, total: 3 clicks; sign-up by u1 after 5 min and u2 after 2 h (median 1:02:30,
--- p90 5 min + 0.9 x 1:55 = 1:48:30); purchase by u1 46:55 after the sign-up
-SELECT funnel, dimension, bucket, step, event_name, users, conversion_from_previous,
-       conversion_from_first, median_from_previous, p90_from_previous
+-- funnel, total: 3 clicks; sign-up by u1 after 5 min and u2 after 2 h (median 1:02:30 = 3750 s,
+-- p90 5 min + 0.9 x 1:55 = 1:48:30 = 6510 s); purchase by u1 46:55 (168900 s) after the sign-up
+SELECT funnel, dimension, bucket, step, step_name, users, conversion_from_previous,
+       conversion_from_first, median_seconds_from_previous, p90_seconds_from_previous
   FROM cq.cohort_funnels ORDER BY dimension NULLS FIRST, bucket, step;
 -- attribution, every model: u1's purchase (its copy left out) goes to spring, u1's click two
 -- days before; u3's purchase has no click within the 7 days before it: unattributed
@@ -240,10 +240,11 @@ SELECT count(*) AS pairs, count(*) FILTER (WHERE abs(e.correlation - d.r) < 1e-9
     ON d.bucket IS NOT DISTINCT FROM e.bucket AND d.ev = e.event_name
  WHERE e.source = 'dy_gen' AND e.dimension = 'campaign' AND d.r IS NOT NULL;
 -- the funnel per campaign against cq.funnel_report over the users' states
-SELECT count(*) AS steps, count(*) FILTER (WHERE row(f.users, f.conversion_from_previous, f.median_from_previous,
-                                                   f.p90_from_previous)
+SELECT count(*) AS steps, count(*) FILTER (WHERE row(f.users, f.conversion_from_previous,
+                                                       f.median_seconds_from_previous, f.p90_seconds_from_previous)
                                                 IS NOT DISTINCT FROM row(d.users, d.conversion_from_previous,
-                                                   d.median_from_previous, d.p90_from_previous)) AS equal
+                                                   extract(epoch FROM d.median_from_previous)::float8,
+                                                   extract(epoch FROM d.p90_from_previous)::float8)) AS equal
   FROM cq.cohort_funnels f
   JOIN (SELECT q.bucket, r.*
           FROM (SELECT bucket, cq.funnel_report(st, interval '5 days') AS rep

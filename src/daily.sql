@@ -936,6 +936,10 @@ GRANT SELECT ON cq.cohort_days TO PUBLIC;
 
 COMMENT ON VIEW cq.cohort_days IS
 'Per source with daily states, dimension (NULL: all users), bucket and cohort day (the UTC day of the users'' assignment): users, converters and revenue within the horizon. Written by cq.refresh_daily.';
+COMMENT ON COLUMN cq.cohort_days.source IS 'Source with daily states.';
+COMMENT ON COLUMN cq.cohort_days.users IS 'Users assigned that day to the bucket.';
+COMMENT ON COLUMN cq.cohort_days.conversion_rate IS 'converters / users.';
+COMMENT ON COLUMN cq.cohort_days.revenue_per_user IS 'revenue / users.';
 COMMENT ON COLUMN cq.cohort_days.dimension IS 'Dimension column; NULL for the total (every user in the NULL bucket, assigned at the first row).';
 COMMENT ON COLUMN cq.cohort_days.bucket IS 'Value of the dimension at the user''s first row with one; NULL for users without one.';
 COMMENT ON COLUMN cq.cohort_days.day IS 'UTC day of the assignment.';
@@ -959,6 +963,16 @@ GRANT SELECT ON cq.cohort_quality TO PUBLIC;
 
 COMMENT ON VIEW cq.cohort_quality IS
 'cq.cohort_days rolled up over every cohort day: per source, dimension and bucket, users, converters, conversion rate, revenue per user and its standard deviation (exact sums).';
+COMMENT ON COLUMN cq.cohort_quality.source IS 'Source with daily states.';
+COMMENT ON COLUMN cq.cohort_quality.dimension IS 'Dimension column; NULL for the total.';
+COMMENT ON COLUMN cq.cohort_quality.bucket IS 'Value of the dimension at the users'' assignment; NULL for users without one.';
+COMMENT ON COLUMN cq.cohort_quality.first_day IS 'First cohort day.';
+COMMENT ON COLUMN cq.cohort_quality.last_day IS 'Last cohort day.';
+COMMENT ON COLUMN cq.cohort_quality.users IS 'Users of the bucket, every cohort day.';
+COMMENT ON COLUMN cq.cohort_quality.converters IS 'Users with a value above zero within the horizon after their assignment.';
+COMMENT ON COLUMN cq.cohort_quality.conversion_rate IS 'converters / users.';
+COMMENT ON COLUMN cq.cohort_quality.revenue IS 'Sum of the values within the horizon (exact).';
+COMMENT ON COLUMN cq.cohort_quality.revenue_per_user IS 'revenue / users.';
 COMMENT ON COLUMN cq.cohort_quality.revenue_sd IS 'Sample standard deviation of revenue per user (n - 1).';
 
 CREATE VIEW cq.cohort_events WITH (security_invoker = true) AS
@@ -979,14 +993,25 @@ SELECT sig.source, nullif(sig.dimension, '') AS dimension, sig.bucket, sig.event
        cq.signal_mean(sig.st, true) AS revenue_per_user_with_event,
        cq.signal_mean(sig.st, false) AS revenue_per_user_without_event,
        cq.signal_lift(sig.st) AS lift, cq.signal_correlation(sig.st) AS correlation,
-       cq.signal_p_value(sig.st) AS p_value, cq.signal_revenue_share(sig.st) AS revenue_share,
-       sig.st AS signal
+       cq.signal_p_value(sig.st) AS p_value, cq.signal_revenue_share(sig.st) AS revenue_share
   FROM sig;
 
 GRANT SELECT ON cq.cohort_events TO PUBLIC;
 
 COMMENT ON VIEW cq.cohort_events IS
 'Per source with daily states, dimension, bucket and event name: the signal of doing the event within the horizon on revenue within the horizon, over every user of the bucket (cq.event_signal rolled up over the cohort days), with its accessors.';
+COMMENT ON COLUMN cq.cohort_events.source IS 'Source with daily states.';
+COMMENT ON COLUMN cq.cohort_events.dimension IS 'Dimension column; NULL for the total.';
+COMMENT ON COLUMN cq.cohort_events.bucket IS 'Value of the dimension at the users'' assignment; NULL for users without one.';
+COMMENT ON COLUMN cq.cohort_events.event_name IS 'Event name done by a user of the bucket within the horizon.';
+COMMENT ON COLUMN cq.cohort_events.users IS 'Users of the bucket.';
+COMMENT ON COLUMN cq.cohort_events.users_with_event IS 'Those who did the event within the horizon after their assignment.';
+COMMENT ON COLUMN cq.cohort_events.revenue_per_user_with_event IS 'Mean revenue within the horizon of the users with the event.';
+COMMENT ON COLUMN cq.cohort_events.revenue_per_user_without_event IS 'The same for the users without it.';
+COMMENT ON COLUMN cq.cohort_events.lift IS 'Revenue per user with the event / revenue per user overall (cq.signal_lift).';
+COMMENT ON COLUMN cq.cohort_events.correlation IS 'Correlation of doing the event with revenue (point-biserial, cq.signal_correlation).';
+COMMENT ON COLUMN cq.cohort_events.p_value IS 'Two-sided p-value of the correlation (cq.signal_p_value).';
+COMMENT ON COLUMN cq.cohort_events.revenue_share IS 'Share of the bucket''s revenue made by users with the event.';
 
 CREATE VIEW cq.cohort_attribution WITH (security_invoker = true) AS
 SELECT q.source, q.dimension, q.model, r.channel AS bucket, r.conversions, r.value, q.first_day,
@@ -1002,14 +1027,20 @@ GRANT SELECT ON cq.cohort_attribution TO PUBLIC;
 
 COMMENT ON VIEW cq.cohort_attribution IS
 'Per source with daily states and dimension columns, dimension, attribution model (first_touch, last_touch, last_non_direct, linear, position_based, time_decay with a 7-day half-life) and value of the dimension: the conversions (rows with a value above zero, copies within the horizon left out) credited to the dimension''s values on the same user''s rows within the source''s horizon before them, and their value, rolled up over the conversion days. bucket NULL: the unattributed conversions.';
+COMMENT ON COLUMN cq.cohort_attribution.source IS 'Source with daily states.';
+COMMENT ON COLUMN cq.cohort_attribution.dimension IS 'Dimension column whose values are credited.';
+COMMENT ON COLUMN cq.cohort_attribution.model IS 'Attribution model (as cq.attribute).';
+COMMENT ON COLUMN cq.cohort_attribution.first_day IS 'First conversion day.';
+COMMENT ON COLUMN cq.cohort_attribution.last_day IS 'Last conversion day.';
 COMMENT ON COLUMN cq.cohort_attribution.bucket IS 'Value of the dimension credited (the "channel" of cq.attribute); NULL for conversions with no row carrying a value of it within the horizon before them.';
 COMMENT ON COLUMN cq.cohort_attribution.conversions IS 'Conversions credited (fractions under the multi-touch models).';
 COMMENT ON COLUMN cq.cohort_attribution.value IS 'Their value, credited likewise.';
 
 CREATE VIEW cq.cohort_funnels WITH (security_invoker = true) AS
-SELECT q.source, q.funnel, nullif(q.dimension, '') AS dimension, q.bucket, r.step,
-       fu.steps[r.step] AS event_name, r.users, r.conversion_from_previous, r.conversion_from_first,
-       r.median_from_previous, r.p90_from_previous
+SELECT q.source, q.funnel, nullif(q.dimension, '') AS dimension, q.bucket, r.step::bigint AS step,
+       fu.steps[r.step] AS step_name, r.users, r.conversion_from_previous, r.conversion_from_first,
+       extract(epoch FROM r.median_from_previous)::float8 AS median_seconds_from_previous,
+       extract(epoch FROM r.p90_from_previous)::float8 AS p90_seconds_from_previous
   FROM (SELECT f.source, f.funnel, f.dimension, f.bucket, cq.funnel_report_rollup(f.report) AS rep
           FROM cq_internal.daily_funnel_states f
          WHERE cq_internal.may_read_source(f.source)
@@ -1021,3 +1052,14 @@ GRANT SELECT ON cq.cohort_funnels TO PUBLIC;
 
 COMMENT ON VIEW cq.cohort_funnels IS
 'Per source with daily states, funnel, dimension and bucket: cq.funnel_report of the users (their rows within the horizon after assignment), rolled up from the daily report states by cq.funnel_report_rollup.';
+COMMENT ON COLUMN cq.cohort_funnels.source IS 'Source with daily states.';
+COMMENT ON COLUMN cq.cohort_funnels.funnel IS 'Funnel of the source (cq.define_funnel).';
+COMMENT ON COLUMN cq.cohort_funnels.dimension IS 'Dimension column; NULL for the total.';
+COMMENT ON COLUMN cq.cohort_funnels.bucket IS 'Value of the dimension at the users'' assignment; NULL for users without one.';
+COMMENT ON COLUMN cq.cohort_funnels.step IS 'Step number, from 1.';
+COMMENT ON COLUMN cq.cohort_funnels.step_name IS 'Event name of the step.';
+COMMENT ON COLUMN cq.cohort_funnels.users IS 'Users of the bucket whose funnel reached the step within the window (their rows within the horizon after assignment).';
+COMMENT ON COLUMN cq.cohort_funnels.conversion_from_previous IS 'users / users of the previous step; NULL for step 1.';
+COMMENT ON COLUMN cq.cohort_funnels.conversion_from_first IS 'users / users of step 1.';
+COMMENT ON COLUMN cq.cohort_funnels.median_seconds_from_previous IS 'Median time from the previous step, in seconds (cq.funnel_report).';
+COMMENT ON COLUMN cq.cohort_funnels.p90_seconds_from_previous IS '90th percentile of that time, in seconds.';
