@@ -643,14 +643,15 @@ BEGIN
                              WHERE o.source = s.name AND o.dimension = c.dim AND o.u = c.u
                             OFFSET 0) o     -- a probe per user, whatever the statistics say
             UNION
-            SELECT o.* FROM unnest(changed) c(day)
-              JOIN cq_internal.daily_assignments o
-                ON o.source = s.name AND o.first_t >= c.day::timestamptz
-               AND o.first_t < (c.day + 1)::timestamptz
+            SELECT o.* FROM unnest(changed) c(day),
+                   LATERAL (SELECT * FROM cq_internal.daily_assignments o
+                             WHERE o.first_t >= c.day::timestamptz AND o.first_t < (c.day + 1)::timestamptz
+                               AND o.source = s.name OFFSET 0) o
             UNION
-            SELECT o.* FROM cq_internal.daily_assignments o
-             WHERE o.source = s.name AND o.dimension = ANY (ARRAY[''] || dim_names)
-               AND o.day = ANY (changed) AND o.a IS NOT NULL),
+            SELECT o.* FROM unnest(changed) c(day), unnest(ARRAY[''] || dim_names) dd(dim),
+                   LATERAL (SELECT * FROM cq_internal.daily_assignments o
+                             WHERE o.day = c.day AND o.source = s.name AND o.dimension = dd.dim
+                               AND o.a IS NOT NULL OFFSET 0) o),
         m AS (
             SELECT coalesce(c.dim, o.dimension) AS dim, coalesce(c.u, o.u) AS u,
                    o.first_t AS o_first, o.a AS o_a, o.bucket AS o_bucket, o.day AS o_day,
@@ -700,9 +701,15 @@ BEGIN
                 OR x.o_bucket IS DISTINCT FROM x.n_bucket);
         -- written back by primary key: users gone are deleted, the others upserted
         ANALYZE pg_temp.cq_daily_merge;
+        -- (rows found by primary-key probes and deleted by ctid: a plan chosen on statistics
+        -- taken before a rebuild would otherwise scan every assignment of the source once per
+        -- user, as the benchmark found)
         DELETE FROM cq_internal.daily_assignments o
-         WHERE o.source = s.name
-           AND (o.dimension, o.u) IN (SELECT x.dim, x.u FROM pg_temp.cq_daily_merge x WHERE x.n_first IS NULL);
+         WHERE o.ctid = ANY (ARRAY(
+               SELECT a.ctid FROM pg_temp.cq_daily_merge x,
+                      LATERAL (SELECT a.ctid FROM cq_internal.daily_assignments a
+                                WHERE a.source = s.name AND a.dimension = x.dim AND a.u = x.u OFFSET 0) a
+                WHERE x.n_first IS NULL));
         INSERT INTO cq_internal.daily_assignments AS o
         SELECT s.name, x.dim, x.u, x.n_first, x.n_a, x.n_bucket,
                (coalesce(x.n_a, x.n_first) AT TIME ZONE 'UTC')::date
@@ -745,14 +752,27 @@ BEGIN
                                                              (rng.hi + 1)::timestamptz);
         END LOOP;
         ANALYZE pg_temp.cq_daily_dirty;
-        DELETE FROM cq_internal.daily_states x USING pg_temp.cq_daily_dirty d
-         WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
-        DELETE FROM cq_internal.daily_event_states x USING pg_temp.cq_daily_dirty d
-         WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
-        DELETE FROM cq_internal.daily_funnel_states x USING pg_temp.cq_daily_dirty d
-         WHERE x.source = s.name AND x.dimension = d.dim AND x.day = d.day;
+        -- the states of those cohorts and conversion days go, found by index probes (as above)
+        DELETE FROM cq_internal.daily_states x
+         WHERE x.ctid = ANY (ARRAY(
+               SELECT y.ctid FROM pg_temp.cq_daily_dirty d,
+                      LATERAL (SELECT z.ctid FROM cq_internal.daily_states z
+                                WHERE z.source = s.name AND z.dimension = d.dim AND z.day = d.day OFFSET 0) y));
+        DELETE FROM cq_internal.daily_event_states x
+         WHERE x.ctid = ANY (ARRAY(
+               SELECT y.ctid FROM pg_temp.cq_daily_dirty d,
+                      LATERAL (SELECT z.ctid FROM cq_internal.daily_event_states z
+                                WHERE z.source = s.name AND z.dimension = d.dim AND z.day = d.day OFFSET 0) y));
+        DELETE FROM cq_internal.daily_funnel_states x
+         WHERE x.ctid = ANY (ARRAY(
+               SELECT y.ctid FROM pg_temp.cq_daily_dirty d,
+                      LATERAL (SELECT z.ctid FROM cq_internal.daily_funnel_states z
+                                WHERE z.source = s.name AND z.dimension = d.dim AND z.day = d.day OFFSET 0) y));
         DELETE FROM cq_internal.daily_attribution_states x
-         WHERE x.source = s.name AND x.day IN (SELECT c.day FROM pg_temp.cq_daily_conv_days c);
+         WHERE x.ctid = ANY (ARRAY(
+               SELECT y.ctid FROM pg_temp.cq_daily_conv_days c,
+                      LATERAL (SELECT z.ctid FROM cq_internal.daily_attribution_states z
+                                WHERE z.source = s.name AND z.day = c.day OFFSET 0) y));
     END IF;
 
     -- the states of the dirty cohorts: each user's rows within the horizon, one row per

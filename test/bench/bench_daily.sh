@@ -9,7 +9,8 @@
 # purchases) within 7 days; horizon 7 days; one funnel of three steps; indexes on the time and
 # user columns.  For each history length: load it, build the states (a full rebuild), then
 # BENCH_DAILY_RUNS (3) times load the next day and refresh; the median of those refreshes is
-# the daily cost.  Both histories in the same session.  No assertions: it prints figures.
+# the daily cost; each day's load is also timed against the same rows into a table without the
+# triggers.  Both histories in one database.  No assertions: it prints figures.
 set -euo pipefail
 USERS=${BENCH_DAILY_USERS:-500}
 RUNS=${BENCH_DAILY_RUNS:-3}
@@ -49,6 +50,8 @@ INSERT INTO ev_$DAYS SELECT user_id, event_time, event_name, value, event_id, ca
   FROM stage WHERE arrive < $DAYS AND event_time < timestamptz '2024-01-01' + $DAYS * interval '1 day';
 CREATE INDEX ON ev_$DAYS (event_time);
 CREATE INDEX ON ev_$DAYS (user_id);
+-- the same daily loads go into a table without triggers too, to price the triggers
+CREATE TABLE plain_$DAYS (LIKE ev_$DAYS INCLUDING INDEXES);
 VACUUM ANALYZE ev_$DAYS;
 SELECT cq.register_source('h$DAYS', 'ev_$DAYS', 'user_id', 'event_time', 'event_name', value_column => 'value',
                           event_id_column => 'event_id', horizon => '7 days',
@@ -63,9 +66,13 @@ for DAYS in 30 365; do
 	q -c "INSERT INTO runs SELECT $DAYS, 'rebuild', extract(epoch FROM elapsed) * 1000, rows_read
 	        FROM cq.refresh_daily('h$DAYS', true)"
 	for ((k = 0; k < RUNS; k++)); do
-		q -c "INSERT INTO ev_$DAYS SELECT user_id, event_time, event_name, value, event_id, campaign, creative
-		        FROM stage WHERE arrive = $((DAYS + k))
-		         AND event_time < timestamptz '2024-01-01' + $((DAYS + k + 1)) * interval '1 day'"
+		for t in ev plain; do
+			t0=$(date +%s%N)
+			q -c "INSERT INTO ${t}_$DAYS SELECT user_id, event_time, event_name, value, event_id, campaign, creative
+			        FROM stage WHERE arrive = $((DAYS + k))
+			         AND event_time < timestamptz '2024-01-01' + $((DAYS + k + 1)) * interval '1 day'"
+			q -c "INSERT INTO runs VALUES ($DAYS, 'load_$t', $(( ($(date +%s%N) - t0) / 1000 )) / 1000.0, NULL)"
+		done
 		q -c "INSERT INTO runs SELECT $DAYS, 'daily', extract(epoch FROM elapsed) * 1000, rows_read
 		        FROM cq.refresh_daily('h$DAYS')"
 	done
@@ -77,6 +84,8 @@ SELECT r.days, (SELECT reltuples::bigint FROM pg_class WHERE oid = format('ev_%s
        percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms) FILTER (WHERE r.kind = 'daily') AS daily_ms,
        string_agg(r.rows_read::text, '/') FILTER (WHERE r.kind = 'daily') AS read,
        count(*) FILTER (WHERE r.kind = 'daily') AS n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms) FILTER (WHERE r.kind = 'load_ev') AS load_ms,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms) FILTER (WHERE r.kind = 'load_plain') AS plain_ms,
        (SELECT sum(pg_column_size(a.*)) FROM cq_internal.daily_assignments a WHERE a.source = 'h' || r.days)
        + (SELECT sum(pg_column_size(a.*)) FROM cq_internal.daily_states a WHERE a.source = 'h' || r.days)
        + (SELECT sum(pg_column_size(a.*)) FROM cq_internal.daily_event_states a WHERE a.source = 'h' || r.days)
@@ -86,6 +95,9 @@ SELECT r.days, (SELECT reltuples::bigint FROM pg_class WHERE oid = format('ev_%s
 SELECT format('%s days: %s rows; full rebuild %s ms; daily refresh %s ms (median of %s; rows read %s); stored rows %s kB = %s kB per day of history (indexes not counted)',
               days, rows, round(rebuild_ms::numeric), round(daily_ms::numeric), n, read,
               round(state_bytes / 1024.0), round(state_bytes / 1024.0 / days, 1))
+  FROM result ORDER BY days;
+SELECT format('%s days: loading a day (psql included): %s ms with the triggers, %s ms into the same table without them',
+              days, round(load_ms::numeric), round(plain_ms::numeric))
   FROM result ORDER BY days;
 SELECT format('ratio 365 / 30 days: daily refresh %s x (goal: flat, about 1), full rebuild %s x, history %s x',
               round((b.daily_ms / a.daily_ms)::numeric, 2), round((b.rebuild_ms / a.rebuild_ms)::numeric, 1),
