@@ -61,11 +61,12 @@ CREATE TABLE cq_internal.daily_assignments (
     a timestamptz,                  -- the first row with a value of the dimension
     bucket text,                    -- that value
     day date NOT NULL,              -- cohort day: UTC day of coalesce(a, first_t)
-    PRIMARY KEY (source, dimension, u)
+    PRIMARY KEY (u, source, dimension)
 );
--- (the day and the first row lead these two indexes: the primary key is then the only index
--- that starts with the source, and a probe by user uses it even when the statistics predate a
--- rebuild)
+-- (no index starts with the source: the statistics of this shared table may predate a
+-- rebuild of one source and count none of its rows, and the planner would then scan all of
+-- them by such an index once per probe; led by the user, the day and the first row, each
+-- index serves only the probes it is for)
 CREATE INDEX daily_assignments_day_idx ON cq_internal.daily_assignments (day, source, dimension);
 CREATE INDEX daily_assignments_first_idx ON cq_internal.daily_assignments (first_t, source);
 
@@ -782,9 +783,9 @@ BEGIN
     -- hash whatever the statistics of the shared table say)
     CREATE TEMPORARY TABLE cq_daily_members ON COMMIT DROP AS
     SELECT a.dimension AS dim, a.day, a.bucket, a.u, coalesce(a.a, a.first_t) AS at
-      FROM (SELECT DISTINCT d.dim, d.day FROM pg_temp.cq_daily_dirty d) d
-      JOIN cq_internal.daily_assignments a
-        ON a.source = s.name AND a.day = d.day AND a.dimension = d.dim;
+      FROM (SELECT DISTINCT d.dim, d.day FROM pg_temp.cq_daily_dirty d) d,
+           LATERAL (SELECT * FROM cq_internal.daily_assignments a
+                     WHERE a.day = d.day AND a.source = s.name AND a.dimension = d.dim OFFSET 0) a;
     ANALYZE pg_temp.cq_daily_members;
     CREATE TEMPORARY TABLE cq_daily_users ON COMMIT DROP AS
     SELECT x.dim, x.day, x.bucket, x.u, x.t, x.ev, x.v
