@@ -56,12 +56,13 @@ OBJS = \
 
 # The current version's install script is built from the SQL sources, in this
 # order; released scripts and upgrade scripts are files of their own.
-EXTVERSION = 1.2
+EXTVERSION = 1.3
 SQL_SOURCES = \
 	src/conversion_quality.sql \
 	src/identity.sql \
 	src/dedup.sql \
 	src/funnel.sql \
+	src/funnel_rollup.sql \
 	src/signal.sql \
 	src/rank.sql \
 	src/report.sql \
@@ -73,19 +74,21 @@ SQL_SOURCES = \
 	src/spend.sql \
 	src/register.sql \
 	src/campaign.sql \
-	src/refresh.sql
+	src/refresh.sql \
+	src/daily.sql
 
-# Released install scripts never change.  1.0's is a file of its own; 1.1's and the
-# 1.0 -> 1.1 update are kept in src/released/ as they were released and pass
-# through SQL_FILTER like the current script (PostgreSQL 13/14).  The update to
-# 1.2 is its own steps followed by what 1.2 adds or replaces, taken from the same
-# sources as the install (src/diagnostics_scan.sql, src/attribution.sql, src/breakdown.sql,
-# src/readiness.sql, src/spend.sql, src/register.sql, src/campaign.sql, src/refresh.sql).
+# Released install scripts never change.  1.0's is a file of its own; 1.1's and 1.2's,
+# and the updates 1.0 -> 1.1 and 1.1 -> 1.2, are kept in src/released/ as they were
+# released and pass through SQL_FILTER like the current script (PostgreSQL 13/14).  The
+# update to 1.3 is its own steps followed by what 1.3 adds, taken from the same sources
+# as the install (src/funnel_rollup.sql, src/daily.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
+	conversion_quality--1.2.sql \
 	conversion_quality--1.1.sql \
 	conversion_quality--1.0--1.1.sql \
-	conversion_quality--1.1--1.2.sql
+	conversion_quality--1.1--1.2.sql \
+	conversion_quality--1.2--1.3.sql
 DATA = \
 	conversion_quality--1.0.sql
 
@@ -123,6 +126,7 @@ REGRESS = \
 	readiness \
 	spend \
 	campaign \
+	daily \
 	signal_readme \
 	fuzz_regressions \
 	bad_input_matrix \
@@ -154,13 +158,19 @@ endif
 conversion_quality--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ | $(SQL_FILTER) > $@
 
+conversion_quality--1.2.sql: src/released/conversion_quality--1.2.sql
+	$(SQL_FILTER) < $< > $@
+
 conversion_quality--1.1.sql: src/released/conversion_quality--1.1.sql
 	$(SQL_FILTER) < $< > $@
 
 conversion_quality--1.0--1.1.sql: src/released/conversion_quality--1.0--1.1.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.1--1.2.sql: src/update--1.1--1.2.sql src/diagnostics_scan.sql src/attribution.sql src/breakdown.sql src/readiness.sql src/spend.sql src/register.sql src/campaign.sql src/refresh.sql
+conversion_quality--1.1--1.2.sql: src/released/conversion_quality--1.1--1.2.sql
+	$(SQL_FILTER) < $< > $@
+
+conversion_quality--1.2--1.3.sql: src/update--1.2--1.3.sql src/funnel_rollup.sql src/daily.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -29,7 +29,8 @@ SELECT signature AS security_definer FROM surface_functions WHERE prosecdef ORDE
 -- Rule 2: volatility is declared: nothing is left VOLATILE (the default), so
 -- the planner may pre-evaluate, inline and index; every function here is a
 -- pure computation or a read, except those that write the registered sources,
--- funnels and reports (src/report.sql), listed here.
+-- funnels and reports (src/report.sql) and the daily states (src/daily.sql),
+-- listed here.
 SELECT signature AS volatile FROM surface_functions WHERE provolatile = 'v' ORDER BY 1;
 
 -- Rule 3: parallel safety is declared: nothing is left PARALLEL UNSAFE (the
@@ -97,7 +98,7 @@ SELECT signature AS user_object_in_cq_internal
   FROM surface_functions
  WHERE signature LIKE 'cq\_internal.%'
    AND (prokind = 'a' OR (signature !~ '_(transfn|finalfn|combine|in|out|send|recv|scan)\('
-                          AND signature !~ '^cq_internal\.(may_[a-z_]+|reconcile_source|check_source[a-z_]*|refresh_source|source_relation|channel_kind[a-z_]*|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|check_customer_columns|identifier_valid|match_weight|bh_q_values)\('))
+                          AND signature !~ '^cq_internal\.(may_[a-z_]+|reconcile_source|check_source[a-z_]*|refresh_source|source_relation|channel_kind[a-z_]*|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|daily_[a-z_]+|check_customer_columns|identifier_valid|match_weight|bh_q_values)\('))
  ORDER BY 1;
 SELECT t.typnamespace::regnamespace AS schema, t.typname
   FROM surface_objects o JOIN pg_type t ON o.classid = 'pg_type'::regclass AND t.oid = o.objid
@@ -156,6 +157,8 @@ INSERT INTO surface_probe (fn, call) VALUES
   ('cq.funnel_step_times', $$extract(epoch FROM (cq.funnel_step_times((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '3 hours'))[3])$$),
   ('cq.funnel_step_times', $$cardinality(cq.funnel_step_times((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), ARRAY[interval '1 hour', interval '1 hour']))$$),
   ('cq.funnel_report', $$(SELECT (cq.funnel_report(s, interval '3 hours'))[3].users FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.funnel_report_state', $$(SELECT cq.funnel_report_state(s, interval '3 hours') FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.funnel_report_rollup', $$(SELECT extract(epoch FROM (cq.funnel_report_rollup(r))[2].median_from_previous) FROM (SELECT cq.funnel_report_state(s, interval '3 hours') AS r FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x GROUP BY u) y)$$),
   ('cq.retention', $$(SELECT cq.retention(d >= 1, d = 2, d = 3) FROM (VALUES (1), (2)) v(d))$$),
   ('cq.event_signal', $$(SELECT cq.event_signal(h, x) FROM public.surface_sig)$$),
   ('cq.signal_rollup', $$(SELECT cq.signal_rollup(s) FROM (SELECT cq.event_signal(h, x) AS s FROM public.surface_sig GROUP BY h) x)$$),

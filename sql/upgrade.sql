@@ -1,13 +1,15 @@
 -- The upgrade path (README, "Upgrading"): install 1.0, store states and
 -- build views on it, ALTER EXTENSION ... UPDATE, and check that
---  (a) the catalog is exactly that of a fresh install (1.0 -> 1.1 -> 1.2): functions,
+--  (a) the catalog is exactly that of a fresh install (1.0 -> 1.1 -> 1.2 -> 1.3): functions,
 --      aggregates, types, casts, comments, privileges and dependencies;
 --  (b) the stored states read back with the same results;
 --  (c) the user's views still work, except those bound to a 1.0 funnel form
 --      or to the 1.0 cq.rank_events, which 1.1 replaces: they stop the update
 --      with an error naming them, and work once re-created.
 --  (d) 1.1 -> 1.2 keeps a source's report rows, and a refresh under 1.2 (a
---      C scan) gives every figure the 1.1 refresh (SQL) gave.
+--      C scan) gives every figure the 1.1 refresh (SQL) gave;
+--  (e) 1.2 -> 1.3 keeps them again, and the source of (d) keeps daily states
+--      whose users and converters agree with a direct computation.
 -- Runs last: it drops and re-creates the extension.
 \pset null '(null)'
 SET client_min_messages = warning;
@@ -229,8 +231,13 @@ ALTER EXTENSION conversion_quality UPDATE TO '1.2';
 SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
 SELECT a.what, a.result = r.result AS same_after_1_2
   FROM up_after a JOIN up_results r USING (what) ORDER BY a.what;
+-- and to 1.3 (new objects only)
+ALTER EXTENSION conversion_quality UPDATE TO '1.3';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT a.what, a.result = r.result AS same_after_1_3
+  FROM up_after a JOIN up_results r USING (what) ORDER BY a.what;
 
--- 5. The catalog of the extension updated 1.0 -> 1.1 -> 1.2 equals a fresh 1.2 install
+-- 5. The catalog of the extension updated 1.0 -> 1.1 -> 1.2 -> 1.3 equals a fresh 1.3 install
 CREATE TABLE up_inventory_updated AS SELECT * FROM upgrade_inventory;
 DROP EXTENSION conversion_quality CASCADE;
 CREATE EXTENSION conversion_quality;
@@ -322,8 +329,31 @@ SELECT o.source, o.event_name, o.rows = n.rows AND o.users = n.users
            AS quality_same
   FROM up_quality_1_1 o JOIN cq.event_quality n USING (source, event_name)
  ORDER BY 1, 2;
+-- (e) on to 1.3: the report rows stay; the source keeps daily states (new in 1.3)
+CREATE TABLE up_quality_1_2 AS SELECT * FROM cq.event_quality;
+ALTER EXTENSION conversion_quality UPDATE TO '1.3';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT (SELECT count(*) FROM (SELECT * FROM up_quality_1_2 EXCEPT SELECT * FROM cq.event_quality) d)
+           AS quality_rows_changed_by_update,
+       (SELECT count(*) FROM (SELECT source, day, event_name, rows FROM cq.tracking_health
+                               EXCEPT SELECT source, day, event_name, rows FROM up_health_1_1) d)
+           AS health_rows_changed;
+SELECT cq.enable_daily_states('up');
+SELECT source_name, rebuilt, rows_read FROM cq.refresh_daily('up');
+SELECT q.users = b.users AND q.converters = b.converters AS daily_total_matches_direct
+  FROM cq.cohort_quality q,
+       (SELECT count(*) AS users, count(*) FILTER (WHERE rev > 0) AS converters
+          FROM (SELECT uid, sum(revenue) AS rev
+                  FROM (SELECT s.uid, s.revenue, s.ts, f.first_t,
+                               row_number() OVER (PARTITION BY s.uid, cq.dedup_key(s.e, s.id) ORDER BY s.ts, s.revenue::float8) AS nth,
+                               cq.dedup_key(s.e, s.id) AS k
+                          FROM up_src s JOIN (SELECT uid, min(ts) AS first_t FROM up_src GROUP BY uid) f USING (uid)
+                         WHERE s.ts <= f.first_t + interval '30 days') w
+                 WHERE k IS NULL OR nth = 1 GROUP BY uid) x) b
+ WHERE q.source = 'up' AND q.dimension IS NULL;
 RESET client_min_messages;
 
+DROP TABLE up_quality_1_2;
 DROP TABLE up_ev, up_states, up_signals, up_ranks, up_before, up_after, up_saved,
            up_inventory_updated, up_inventory_fresh, up_src, up_health_1_1, up_quality_1_1 CASCADE;
 DROP VIEW upgrade_inventory, upgrade_members;

@@ -313,6 +313,29 @@ funnel_report_transfn(PG_FUNCTION_ARGS)
 }
 
 /*
+ * funnel_report_rollup_finalfn(report) returns cq.funnel_step_report[]
+ *		Final function of cq.funnel_report_rollup: the report of the union
+ *		of report states (cq.funnel_report_state), which must pass
+ *		cq_funnel_report_check; NULL without any state.
+ */
+PG_FUNCTION_INFO_V1(funnel_report_rollup_finalfn);
+Datum
+funnel_report_rollup_finalfn(PG_FUNCTION_ARGS)
+{
+	const FunnelState *rep;
+	Oid			rowtype;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	rep = cq_funnel_state_arg(fcinfo, 0, false);
+	cq_funnel_report_check(rep);
+	rowtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
+	if (!OidIsValid(rowtype))
+		elog(ERROR, "cannot determine the row type of cq.funnel_report_rollup");
+	PG_RETURN_DATUM(cq_funnel_report_result(rep, rowtype));
+}
+
+/*
  * funnel_report_finalfn(report) returns cq.funnel_step_report[]
  *		One element per step (funnel_report.c); NULL when no user state was
  *		aggregated.  The row type comes from the function's declared result,

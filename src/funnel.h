@@ -363,5 +363,6 @@ extern int	cq_funnel_packed_stage(const int64 *packed, int32 nevents, int nsteps
 extern FunnelState *cq_funnel_report_add(FunnelState *rep, const FunnelState *user,
 										 const FunnelParams *p, MemoryContext grow_cxt);
 extern Datum cq_funnel_report_result(const FunnelState *rep, Oid rowtype);
+extern void cq_funnel_report_check(const FunnelState *rep);
 
 #endif							/* CQ_FUNNEL_H */

@@ -171,6 +171,48 @@ usecs_interval(double us)
 }
 
 /*
+ * cq_funnel_report_check
+ *		Refuse (22023) a state that cannot be a report state, as when the
+ *		state of one user's rows is given to cq.funnel_report_rollup in place
+ *		of a cq.funnel_report_state: every event must name one step, step 1
+ *		at time 0, later steps at a time from the previous step >= 0, and no
+ *		step may be reached by more users than the step before it.
+ */
+void
+cq_funnel_report_check(const FunnelState *rep)
+{
+	int			nsteps = cq_funnel_state_nsteps(rep);
+	int32		nevents;
+	const FunnelEvent *ev = cq_funnel_state_events(rep, &nevents);
+	int64		counts[CQ_FUNNEL_MAX_STEPS + 1] = {0};
+	const char *problem = NULL;
+
+	for (int32 i = 0; i < nevents && problem == NULL; i++)
+	{
+		uint32		m = ev[i].mask;
+
+		CQ_BULK_CHECK(i);
+		if (m == 0 || (m & (m - 1)) != 0)
+			problem = "an event names no step or several steps";
+		else if (m == 1 && ev[i].ts != 0)
+			problem = "a step-1 event is not at time 0";
+		else if (ev[i].ts < 0)
+			problem = "a time from the previous step is negative";
+		else
+			counts[pg_rightmost_one_pos32(m) + 1]++;
+	}
+	for (int k = 2; k <= nsteps && problem == NULL; k++)
+		if (counts[k] > counts[k - 1])
+			problem = "more users reach a step than the step before it";
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cq.funnel_report_rollup got a state that is not a funnel report state"),
+				 errdetail("In the state, %s.", problem),
+				 errhint("Roll up the states of cq.funnel_report_state, not those of cq.funnel_events.")));
+}
+
+/*
  * cq_funnel_report_result
  *		The report as an array of rowtype (cq.funnel_step_report): one
  *		element per step with step, users reaching it, conversion from the

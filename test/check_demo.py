@@ -25,9 +25,15 @@ against the truths test/data/gen_warehouse.sql plants (its header):
 - cq.campaign_quality (section 15): the leads source is broken down by its three registered
   dimensions, and quiz_giveaway brings the least revenue per user;
 - spend (section 17): quiz_giveaway has the lowest cost per lead and the highest cost per lead
-  that paid; roi_calculator's unpaid days are reported as missing.
+  that paid; roi_calculator's unpaid days are reported as missing;
+- daily states (section 18): the leads source's cohorts by creative give quiz_giveaway the least
+  revenue per user, and every bucket of the three dimensions has the users, converters and
+  revenue per user of cq.campaign_quality (computed another way: cq.breakdown over the rows that
+  are not copies); the late batch is refreshed without a rebuild, reading under half the rows,
+  into the states a full rebuild gives.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -49,7 +55,7 @@ def main():
     run("test/data/gen_warehouse.sql")
     run("test/data/load_uci.sql", "test/data/load_otto.sql", "test/data/load_olist.sql")
     report = run("test/demo.sql", quiet=False)
-    expect("report.sections", all(f"== {i}. " in report for i in range(1, 18)), report[:500])
+    expect("report.sections", all(f"== {i}. " in report for i in range(1, 19)), report[:500])
 
     rec = dict(psql("SELECT source, string_agg(event_name, ',') FROM cq.event_quality "
                     "WHERE recommended GROUP BY source"))
@@ -146,6 +152,22 @@ def main():
     expect("campaign_quality.dimensions", dims == [["ad_set,campaign,creative"]], dims)
     expect("breakdown.quiz_giveaway_worst", worst[0] == "quiz_giveaway" and float(worst[1]) <= 0.05
            and worst[2] == "t", worst)
+    low = psql("SELECT bucket FROM cq.cohort_quality WHERE source = 'leads' AND dimension = 'creative' "
+               "ORDER BY revenue_per_user LIMIT 1")
+    expect("daily.quiz_least_revenue", low == [["quiz_giveaway"]], low)
+    pairs = psql("SELECT c.dimension, c.bucket, c.users = q.users AND c.converters = q.converters "
+                 "AND abs(c.revenue_per_user - q.revenue_per_user) <= 1e-9 * greatest(1, c.revenue_per_user) "
+                 "FROM cq.campaign_quality c LEFT JOIN cq.cohort_quality q ON q.source = c.source "
+                 "AND q.dimension = c.dimension AND q.bucket IS NOT DISTINCT FROM c.bucket "
+                 "WHERE c.source = 'leads'")
+    expect("daily.equals_campaign_quality", len(pairs) > 10 and all(p[2] == "t" for p in pairs), pairs)
+    s18 = report[report.index("== 18. "):]
+    runs = re.findall(r"web_7d\s*\|\s*([tf])\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)", s18)
+    expect("daily.late_batch_incremental", len(runs) == 2 and runs[0][0] == "t" and runs[1][0] == "f"
+           and runs[1][1] == "1" and int(runs[1][3]) < int(runs[0][3]) / 2, runs)
+    same = re.search(r"cohort_rows \| differ\s*\n[-+]+\n\s*(\d+) \|\s*(\d+)", s18)
+    expect("daily.incremental_equals_rebuild", same is not None and int(same.group(1)) > 0
+           and same.group(2) == "0", s18[-600:])
     finish("check_demo")
 
 

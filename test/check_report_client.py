@@ -5,6 +5,7 @@ cq.refresh under concurrency.
 - discovery: the views of schema cq through information_schema, every column of a simple type
   (text, bigint, double precision, numeric, date, timestamptz, boolean) and commented; every
   view read in full, each value arriving as the Python type of its column;
+- the daily-state views (cq.cohort_*) the same way, for the source kept daily;
 - privileges: a login role without SELECT on the source relation reads every view and finds no
   row; once granted SELECT it finds them all; it can neither refresh nor write the reports;
 - concurrency: while one session refreshes (not yet committed), readers see the previous report
@@ -30,7 +31,8 @@ from cqtest import expect, finish  # noqa: E402
 
 SIMPLE = {"text": str, "bigint": int, "double precision": float, "numeric": decimal.Decimal,
           "date": datetime.date, "timestamp with time zone": datetime.datetime, "boolean": bool}
-VIEWS = {"event_quality", "funnel_report", "tracking_health", "match_quality", "campaign_quality"}
+VIEWS = {"event_quality", "funnel_report", "tracking_health", "match_quality", "campaign_quality",
+         "cohort_days", "cohort_quality", "cohort_events", "cohort_funnels", "cohort_attribution"}
 ROLE = "cq_bi_reader"
 
 
@@ -62,6 +64,8 @@ def setup(cur):
                                   customer_columns => '{"external_id": "user_id"}',
                                   dimension_columns => '{segment}');
         SELECT cq.define_funnel('visit_to_purchase', 'web', '{visit,driver,purchase}', '30 days');
+        SELECT cq.enable_daily_states('web');
+        SELECT * FROM cq.refresh_daily('web');
         CREATE TABLE other (u int, t timestamptz, e text);
         INSERT INTO other VALUES (1, '2024-01-01', 'a'), (1, '2024-01-02', 'b');
         SELECT cq.register_source('other', 'other', 'u', 't', 'e');

@@ -246,3 +246,36 @@ SELECT bucket AS creative, spend, missing_spend_days AS missing, deduplicated_ev
                        min_weekly_volume => 20, event_id_column => 'event_id',
                        currency_column => 'currency')
  ORDER BY per_lead;
+
+\echo
+\echo '== 18. Daily states: the leads source kept per day, and a late batch refreshed incrementally (cq.refresh_daily) =='
+\echo '   first the whole history (a rebuild); revenue within the 60-day horizon of each user''s first click, by creative'
+SELECT cq.enable_daily_states('leads') \gset
+SELECT source_name, rebuilt, changed_days, cohort_days, rows_read FROM cq.refresh_daily('leads');
+SELECT bucket AS creative, users, converters AS won, round(conversion_rate::numeric, 4) AS won_rate,
+       round(revenue_per_user::numeric) AS revenue_per_user, first_day, last_day
+  FROM cq.cohort_quality WHERE source = 'leads' AND dimension = 'creative'
+ ORDER BY revenue_per_user;
+\echo '   then the web shop with a 7-day horizon, and a late batch: 40 purchases of 2025-03-01 arrive'
+\echo '   now; only the days they reach are read (all rolled back afterwards: the warehouse stays as generated)'
+BEGIN;
+SELECT cq.register_source('web_7d', 'shop.web_events', 'user_id', 'event_time', 'event_name',
+                          value_column => 'value', event_id_column => 'event_id', horizon => '7 days',
+                          dimension_columns => '{campaign}') \gset
+SELECT cq.enable_daily_states('web_7d') \gset
+SELECT source_name, rebuilt, changed_days, cohort_days, rows_read FROM cq.refresh_daily('web_7d');
+INSERT INTO shop.web_events (event_id, user_id, event_time, received_at, event_name, value, channel)
+SELECT 'late-' || user_id, user_id, timestamptz '2025-03-01 12:00', now(), 'purchase', 80, 'server'
+  FROM (SELECT DISTINCT user_id FROM shop.web_events
+         WHERE event_name = 'add_to_cart' AND event_time BETWEEN '2025-02-27' AND '2025-03-01'
+         ORDER BY user_id LIMIT 40) u;
+SELECT source_name, rebuilt, changed_days, cohort_days, rows_read FROM cq.refresh_daily('web_7d');
+\echo '   the same states as a full rebuild:'
+CREATE TEMPORARY TABLE web_7d_incremental AS
+SELECT dimension, day, bucket, users, converters, revenue FROM cq_internal.daily_states WHERE source = 'web_7d';
+SELECT rebuilt, rows_read FROM cq.refresh_daily('web_7d', full_rebuild => true);
+SELECT (SELECT count(*) FROM web_7d_incremental) AS cohort_rows,
+       (SELECT count(*) FROM (TABLE web_7d_incremental
+                              EXCEPT ALL SELECT dimension, day, bucket, users, converters, revenue
+                                           FROM cq_internal.daily_states WHERE source = 'web_7d') d) AS differ;
+ROLLBACK;

@@ -74,6 +74,11 @@ SELECT create_distributed_table('states', 'user_id');
 INSERT INTO states SELECT user_id, cq.funnel_events(ts, event_name, 'view', 'cart', 'checkout', 'buy')
   FROM events GROUP BY user_id;
 CREATE TABLE states_local AS SELECT * FROM states;
+-- stored funnel reports (1.3): one report state per user, merged by cq.funnel_report_rollup
+CREATE TABLE report_states (user_id int, r cq.funnel_state);
+SELECT create_distributed_table('report_states', 'user_id');
+INSERT INTO report_states SELECT user_id, cq.funnel_report_state(st, interval '2 days') FROM states GROUP BY user_id;
+CREATE TABLE report_states_local AS SELECT * FROM report_states;
 });
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM events'), '12000', 'rows distributed');
 is($coord->safe_psql('postgres',
@@ -147,6 +152,18 @@ check_pushed('funnel_report(window, mode)', "cq.funnel_report(st, interval '2 da
 check_pushed('funnel_report(windows)', "cq.funnel_report(st, ARRAY[interval '1 day', '1 day', '1 day'])", 'states');
 check_pushed('funnel_report(windows, mode)',
 	"cq.funnel_report(st, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_increase')", 'states');
+check_pushed('funnel_report_state(window)', "cq.funnel_report_state(st, interval '2 days')", 'states');
+check_pushed('funnel_report_state(window, mode)',
+	"cq.funnel_report_state(st, interval '2 days', 'strict_order')", 'states');
+check_pushed('funnel_report_state(windows)',
+	"cq.funnel_report_state(st, ARRAY[interval '1 day', '1 day', '1 day'])", 'states');
+check_pushed('funnel_report_state(windows, mode)',
+	"cq.funnel_report_state(st, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_increase')", 'states');
+check_pushed('funnel_report_rollup', 'cq.funnel_report_rollup(r)', 'report_states');
+# the rollup of the stored report states is the report of the users' states
+is($coord->safe_psql('postgres', 'SELECT cq.funnel_report_rollup(r)::text FROM report_states'),
+	$coord->safe_psql('postgres', "SELECT cq.funnel_report(st, interval '2 days')::text FROM states_local"),
+	'funnel_report_rollup over distributed report states: cq.funnel_report of the users');
 check_pushed('retention', "cq.retention(event_name = 'view', event_name = 'cart', event_name = 'buy')");
 check_pushed('event_signal', "cq.event_signal(event_name = 'cart', revenue)", undef, $signal_reader);
 check_pushed('rank_correlation', 'cq.rank_correlation(user_id, revenue)');
