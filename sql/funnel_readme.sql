@@ -85,3 +85,16 @@ SELECT cq.funnel_stage(st, interval '1 hour') AS four_steps,
   FROM (SELECT cq.funnel_events(ts, e = 'view', e = 'cart', e = 'buy', e = 'returns_page') AS st
           FROM (VALUES (timestamptz '2024-05-01 10:00+00', 'view'), ('2024-05-01 10:05+00', 'cart'),
                        ('2024-05-01 10:07+00', 'returns_page'), ('2024-05-01 10:09+00', 'buy')) v(ts, e)) s;
+
+-- in order, in any order, and how many times: a cart before the view, then two full days
+SELECT u, cq.funnel_stage(st, interval '1 hour') AS in_order,
+       cq.funnel_any_order(st, interval '1 hour') AS any_order,
+       cq.funnel_completions(st, interval '1 hour') AS completions
+  FROM (SELECT u, cq.funnel_events(ts, e, 'view', 'cart', 'buy') AS st
+          FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'cart'), (1, '2024-05-01 10:10+00', 'view'),
+                       (1, '2024-05-01 10:20+00', 'buy'),
+                       (2, '2024-05-01 09:00+00', 'view'), (2, '2024-05-01 09:05+00', 'cart'),
+                       (2, '2024-05-01 09:10+00', 'buy'), (2, '2024-05-02 09:00+00', 'view'),
+                       (2, '2024-05-02 09:05+00', 'cart'), (2, '2024-05-02 09:10+00', 'buy')) v(u, ts, e)
+         GROUP BY u) s
+ ORDER BY u;

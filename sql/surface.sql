@@ -157,6 +157,8 @@ INSERT INTO surface_probe (fn, call) VALUES
   ('cq.funnel_step_times', $$extract(epoch FROM (cq.funnel_step_times((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '3 hours'))[3])$$),
   ('cq.funnel_step_times', $$cardinality(cq.funnel_step_times((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), ARRAY[interval '1 hour', interval '1 hour']))$$),
   ('cq.funnel_report', $$(SELECT (cq.funnel_report(s, interval '3 hours'))[3].users FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.funnel_any_order', $$cq.funnel_any_order((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '1 hour')$$),
+  ('cq.funnel_completions', $$cq.funnel_completions((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 2), interval '1 hour')$$),
   ('cq.funnel_report_state', $$(SELECT cq.funnel_report_state(s, interval '3 hours') FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
   ('cq.funnel_report_rollup', $$(SELECT extract(epoch FROM (cq.funnel_report_rollup(r))[2].median_from_previous) FROM (SELECT cq.funnel_report_state(s, interval '3 hours') AS r FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x GROUP BY u) y)$$),
   ('cq.retention', $$(SELECT cq.retention(d >= 1, d = 2, d = 3) FROM (VALUES (1), (2)) v(d))$$),

@@ -284,6 +284,42 @@ funnel_step_times(PG_FUNCTION_ARGS)
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+/*
+ * funnel_any_order(state, window interval) returns int
+ *		The most distinct steps the state's rows satisfy within one window, in
+ *		any order (funnel_count.c).
+ */
+PG_FUNCTION_INFO_V1(funnel_any_order);
+Datum
+funnel_any_order(PG_FUNCTION_ARGS)
+{
+	const FunnelState *st = cq_funnel_state_arg(fcinfo, 0, false);
+	int64		window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window");
+	int32		nevents;
+	const FunnelEvent *events = cq_funnel_state_events(st, &nevents);
+
+	PG_RETURN_INT32(cq_funnel_any_order(events, nevents, cq_funnel_state_nsteps(st), window));
+}
+
+/*
+ * funnel_completions(state, window | windows, mode, exclusions) returns bigint
+ *		How many times the funnel completes, each completion searched after
+ *		the last step of the one before (funnel_count.c).
+ */
+PG_FUNCTION_INFO_V1(funnel_completions);
+Datum
+funnel_completions(PG_FUNCTION_ARGS)
+{
+	const FunnelState *st = cq_funnel_state_arg(fcinfo, 0, false);
+	FunnelParams p;
+	int32		nevents;
+	const FunnelEvent *events;
+
+	cq_funnel_read_params(fcinfo, 1, 2, PG_NARGS() > 3 ? 3 : -1, cq_funnel_state_nsteps(st), &p);
+	events = cq_funnel_state_events(st, &nevents);
+	PG_RETURN_INT64(cq_funnel_completions(events, nevents, &p));
+}
+
 /* ------------------------------------------------------------------------
  * Funnel report
  * ------------------------------------------------------------------------

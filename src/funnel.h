@@ -357,6 +357,15 @@ extern int	cq_funnel_packed_stage(const int64 *packed, int32 nevents, int nsteps
 								   int64 window);
 
 /* ------------------------------------------------------------------------
+ * Counting over a state (funnel_count.c)
+ * ------------------------------------------------------------------------
+ */
+extern int	cq_funnel_any_order(const FunnelEvent *events, int32 nevents, int nsteps,
+								int64 window);
+extern int64 cq_funnel_completions(const FunnelEvent *events, int32 nevents,
+								   const FunnelParams *p);
+
+/* ------------------------------------------------------------------------
  * The report (funnel_report.c)
  * ------------------------------------------------------------------------
  */

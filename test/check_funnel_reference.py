@@ -9,8 +9,8 @@ to long and random per-step windows, then for every valid mode (24 combinations)
   - cq.window_funnel(window, mode, ts, VARIADIC steps) grouped by user, on a forced parallel plan;
   - cq.funnel_stage / cq.funnel_step_times on the stored cq.funnel_events state, with one window
     and with per-step windows (every other user), and with excluded events (30 % of the users
-    with 3+ conditions);
-and once: cq.window_funnel without mode, cq.funnel_rollup of per-user partial states (3 parts per
+    with 3+ conditions); cq.funnel_completions with one window, with and without exclusions;
+and once: cq.funnel_any_order, cq.window_funnel without mode, cq.funnel_rollup of per-user partial states (3 parts per
 user) read back in two modes, text round trip of every state, and cq.retention.
 Every answer must equal the reference exactly.  Exit 0 = pass.
 """
@@ -152,7 +152,9 @@ def expected_for(args):
         # per-step windows on every other user (keeps the suite's run time reasonable)
         per = ref.funnel(rows, n, None, mode, windows) if uid % 2 == 0 else None
         excl = ref.funnel(rows, n, window, mode, None, xs) if xs else None
-        res[uid] = (one, per, len(usable) > 0, excl)
+        comp = (ref.completions(rows, n, window, mode),
+                ref.completions(rows, n, window, mode, None, xs) if xs else None)
+        res[uid] = (one, per, len(usable) > 0, excl, comp)
     return res
 
 
@@ -207,12 +209,14 @@ def main():
                           "FROM fr_ev GROUP BY uid" % mode)
             acc = copy_out("SELECT uid, cq.funnel_stage(st, w, '%s'), %s, "
                            "CASE WHEN uid %% 2 = 0 THEN cq.funnel_stage(st, ws, '%s') END, "
-                           "CASE WHEN uid %% 2 = 0 THEN %s END FROM fr_st"
+                           "CASE WHEN uid %% 2 = 0 THEN %s END, cq.funnel_completions(st, w, '%s') "
+                           "FROM fr_st"
                            % (mode, step_times_sql("cq.funnel_step_times(st, w, '%s')" % mode),
-                              mode, step_times_sql("cq.funnel_step_times(st, ws, '%s')" % mode)))
-            accx = copy_out("SELECT uid, cq.funnel_stage(st, w, '%s', xs), %s FROM fr_st JOIN fr_x "
+                              mode, step_times_sql("cq.funnel_step_times(st, ws, '%s')" % mode), mode))
+            accx = copy_out("SELECT uid, cq.funnel_stage(st, w, '%s', xs), %s, "
+                            "cq.funnel_completions(st, w, '%s', xs) FROM fr_st JOIN fr_x "
                             "USING (uid)" % (mode, step_times_sql(
-                                "cq.funnel_step_times(st, w, '%s', xs)" % mode)))
+                                "cq.funnel_step_times(st, w, '%s', xs)" % mode), mode))
             exp = collect(pending.pop(mode))
             seen = set()
             for uid, got in wf:
@@ -222,21 +226,26 @@ def main():
                     fail("window_funnel[%s]" % mode, uid, int(got), exp[uid][0][0])
             if seen != grouped:
                 failures.append("window_funnel[%s]: groups differ" % mode)
-            for uid, st1, t1 in accx:
+            for uid, st1, t1, c1 in accx:
                 uid = int(uid)
                 excl = exp[uid][3]
                 if not exp[uid][2]:
-                    if st1 != "":
+                    if (st1, c1) != ("", ""):
                         fail("exclusions[%s] on NULL state" % mode, uid, st1, None)
-                elif (int(st1), parse_us(t1)) != (excl[0], excl[1]):
-                    fail("exclusions[%s]" % mode, uid, (int(st1), parse_us(t1)), excl)
-            for uid, st1, t1, st2, t2 in acc:
-                uid = int(uid)
-                one, per, has_rows, _excl = exp[uid]
-                if not has_rows:
-                    if (st1, st2) != ("", ""):  # NULL state: NULL answers
-                        fail("accessors[%s] on NULL state" % mode, uid, (st1, st2), None)
                     continue
+                if (int(st1), parse_us(t1)) != (excl[0], excl[1]):
+                    fail("exclusions[%s]" % mode, uid, (int(st1), parse_us(t1)), excl)
+                if int(c1) != exp[uid][4][1]:
+                    fail("completions with exclusions[%s]" % mode, uid, int(c1), exp[uid][4][1])
+            for uid, st1, t1, st2, t2, c1 in acc:
+                uid = int(uid)
+                one, per, has_rows, _excl, comp = exp[uid]
+                if not has_rows:
+                    if (st1, st2, c1) != ("", "", ""):  # NULL state: NULL answers
+                        fail("accessors[%s] on NULL state" % mode, uid, (st1, st2, c1), None)
+                    continue
+                if int(c1) != comp[0]:
+                    fail("funnel_completions[%s]" % mode, uid, int(c1), comp[0])
                 if (int(st1), parse_us(t1)) != (one[0], one[1]):
                     fail("funnel_stage/step_times[%s]" % mode, uid, (int(st1), parse_us(t1)), one)
                 if per is None:
@@ -247,6 +256,14 @@ def main():
                          (int(st2), parse_us(t2)), per)
             print("  mode %-60r %d failures so far" % (mode, len(failures)))
             sys.stdout.flush()
+
+    # any order: every condition of the state, within the user's window
+    for uid, got in copy_out("SELECT uid, cq.funnel_any_order(st, w) FROM fr_st"):
+        uid = int(uid)
+        u = users[uid]
+        want = ref.any_order(u[3], u[0], u[1]) if ref.usable_rows(u[3]) else None
+        if (None if got == "" else int(got)) != want:
+            fail("funnel_any_order", uid, got, want)
 
     # window_funnel without a mode argument = mode ''
     exp0 = {uid: ref.funnel(u[3], u[0], u[1], "")[0] for uid, u in users.items() if u[3]}
@@ -290,7 +307,8 @@ def main():
         for f in failures[:20]:
             print("  " + f)
         return 1
-    print("funnel reference check: all %d modes, accessors, rollup, text, retention agree"
+    print("funnel reference check: all %d modes, accessors, completions, any order, rollup, text, "
+          "retention agree"
           % len(MODES))
     return 0
 

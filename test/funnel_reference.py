@@ -211,6 +211,36 @@ def _scan_once(ents, n, window, windows, m, exclusions):
     return result()
 
 
+def any_order(rows, nconds, window):
+    """cq.funnel_any_order: the most distinct conditions satisfied by rows within [t, t + window],
+    t the time of a row satisfying one; brute force over every such t."""
+    canon = usable_rows(rows)
+    best = 0
+    for ts, mask in canon:
+        if mask == 0:
+            continue
+        seen = 0
+        for ts2, mask2 in canon:
+            if ts <= ts2 <= ts + window:
+                seen |= mask2
+        best = max(best, bin(seen & ((1 << nconds) - 1)).count("1"))
+    return best
+
+
+def completions(rows, nconds, window=None, mode="", windows=None, exclusions=()):
+    """cq.funnel_completions: the first completion as funnel() finds it, then each next one in the
+    rows strictly after the last step of the one before, as a funnel of its own."""
+    n = nconds - len({c for c, _f, _t in exclusions})
+    rest = [r for r in rows if r[0] is not None]
+    done = 0
+    while True:
+        level, times = funnel(rest, nconds, window, mode, windows, exclusions)
+        if level < n:
+            return done
+        done += 1
+        rest = [r for r in rest if r[0] > times[-1]]
+
+
 def retention(rows):
     """ClickHouse retention over rows of condition lists; None without rows."""
     if not rows:

@@ -13,6 +13,8 @@
 #      users on which the two answers differ
 #   3. state size per event (cq.funnel_events stored per user)
 #   4. one user with 1M, 2M, 4M events: time per event must not grow faster than log n
+#   5. cq.funnel_any_order and cq.funnel_completions (issue 15): from the rows against
+#      cq.window_funnel, and on the stored states against cq.funnel_stage
 #
 # Environment: BENCH_EVENTS (default 5000000), BENCH_USERS (default 500000), BENCH_REPEAT
 # (default 5: the median of 5 rounds is reported; the queries alternate within a round),
@@ -130,6 +132,22 @@ SELECT uid, count(*) AS n, cq.funnel_events(ts, e = 'view', e = 'cart', e = 'che
 SELECT format('  stored state: %s bytes per event (%s events in %s bytes; in a running aggregate of <= 8 steps 8 bytes per event, else 16, + 32 per state)',
               round(sum(pg_column_size(st))::numeric / sum(n), 2), sum(n), sum(pg_column_size(st)))
   FROM st;
+-- any order and completions (issue 15, items 3 and 4): end to end from the rows, against
+-- cq.window_funnel on the same rows (goal <= 1.5x), and as accessors of the stored states
+CREATE TEMP TABLE r2 AS
+SELECT bench_ms(ARRAY[\$q\$$FUNNEL\$q\$,
+  \$q\$SELECT uid, cq.funnel_any_order(cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy'), interval '1 day') FROM bench_ev GROUP BY uid\$q\$,
+  \$q\$SELECT uid, cq.funnel_completions(cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy'), interval '1 day') FROM bench_ev GROUP BY uid\$q\$,
+  \$q\$SELECT uid, cq.funnel_stage(st, interval '1 day') FROM st\$q\$,
+  \$q\$SELECT uid, cq.funnel_any_order(st, interval '1 day') FROM st\$q\$,
+  \$q\$SELECT uid, cq.funnel_completions(st, interval '1 day') FROM st\$q\$], $REPEAT) AS ms;
+SELECT format('  cq.funnel_any_order from the rows:   %s ms = %s x cq.window_funnel (%s ms; goal <= 1.5)',
+              round(ms[2]::numeric), round((ms[2] / ms[1])::numeric, 2), round(ms[1]::numeric)) FROM r2;
+SELECT format('  cq.funnel_completions from the rows: %s ms = %s x cq.window_funnel (goal <= 1.5)',
+              round(ms[3]::numeric), round((ms[3] / ms[1])::numeric, 2)) FROM r2;
+SELECT format('  on the stored states: funnel_stage %s ms, funnel_any_order %s ms (%s x), funnel_completions %s ms (%s x)',
+              round(ms[4]::numeric), round(ms[5]::numeric), round((ms[5] / ms[4])::numeric, 2),
+              round(ms[6]::numeric), round((ms[6] / ms[4])::numeric, 2)) FROM r2;
 SQL
 
 echo "  one user, n events in random order (time per event should stay flat, O(n log n) at worst):"
