@@ -98,3 +98,15 @@ SELECT u, cq.funnel_stage(st, interval '1 hour') AS in_order,
                        (2, '2024-05-02 09:05+00', 'cart'), (2, '2024-05-02 09:10+00', 'buy')) v(u, ts, e)
          GROUP BY u) s
  ORDER BY u;
+
+-- revenue of the users who reached each step (user 3 reached the cart; user 4 never viewed)
+SELECT r.*
+  FROM (SELECT cq.funnel_revenue(st, revenue, interval '1 hour') AS rep
+          FROM (SELECT u, cq.funnel_events(ts, e, 'view', 'cart', 'buy') AS st,
+                       max(revenue) AS revenue
+                  FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view', 0), (1, '2024-05-01 10:05+00', 'cart', 0),
+                               (1, '2024-05-01 10:09+00', 'buy', 120), (2, '2024-05-01 11:00+00', 'view', 10),
+                               (3, '2024-05-01 12:00+00', 'view', 0), (3, '2024-05-01 12:30+00', 'cart', 0),
+                               (4, '2024-05-01 13:00+00', 'buy', 500)) v(u, ts, e, revenue)
+                 GROUP BY u) s) q,
+       unnest(q.rep) r;
