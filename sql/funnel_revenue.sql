@@ -91,6 +91,24 @@ SELECT (cq.funnel_revenue(st, revenue, ARRAY[interval '1 hour', '1 hour', '1 hou
        = count(*) FILTER (WHERE cq.funnel_stage(st, ARRAY[interval '1 hour', '1 hour', '1 hour']) = 4)
        AS per_step_windows_agree
   FROM fv_users;
+-- groups whose user states are all NULL (users without rows): NULL, serially, grouped and on
+-- a parallel plan (the partial states of such groups are NULL too); -0 and 0 are one revenue
+SELECT cq.funnel_revenue(NULL::cq.funnel_state, 1, interval '1 day') IS NULL AS all_null_states;
+SELECT g, cq.funnel_revenue(st, revenue, interval '6 hours') IS NULL AS no_report
+  FROM (SELECT u % 2 AS g, CASE WHEN u % 2 = 0 THEN NULL ELSE st END AS st, revenue FROM fv_users) x
+ GROUP BY g ORDER BY g;
+CREATE TABLE fv_nulls AS SELECT u, NULL::cq.funnel_state AS st, 1.0::float8 AS revenue FROM generate_series(1, 5000) u;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT cq.funnel_revenue(st, revenue, interval '1 day') IS NULL AS parallel_all_null FROM fv_nulls;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SELECT (SELECT (cq.funnel_revenue(st, r, interval '1 hour' ORDER BY i))[1].revenue_median::text
+          FROM (SELECT i, r, cq.funnel_events(now(), 'a', 'a') AS st
+                  FROM unnest(ARRAY['-0'::float8, 0, 5]) WITH ORDINALITY x(r, i) GROUP BY i, r) y) AS median_minus_zero_first,
+       (SELECT (cq.funnel_revenue(st, r, interval '1 hour' ORDER BY i DESC))[1].revenue_median::text
+          FROM (SELECT i, r, cq.funnel_events(now(), 'a', 'a') AS st
+                  FROM unnest(ARRAY['-0'::float8, 0, 5]) WITH ORDINALITY x(r, i) GROUP BY i, r) y) AS median_zero_first;
 -- errors: different step counts, a bad mode
 \set VERBOSITY default
 SELECT cq.funnel_revenue(st, 1, interval '1 hour')
@@ -99,4 +117,4 @@ SELECT cq.funnel_revenue(st, 1, interval '1 hour')
 SELECT cq.funnel_revenue(st, revenue, interval '1 hour', 'sideways') FROM fv_users;
 SELECT cq.funnel_revenue(st, revenue, interval '1 hour') IS NULL AS no_users FROM fv_users WHERE false;
 DROP FUNCTION fv_compare(text, boolean), fv_close(float8, float8, float8);
-DROP TABLE fv_ev, fv_rev, fv_gen, fv_users;
+DROP TABLE fv_ev, fv_rev, fv_gen, fv_users, fv_nulls;

@@ -6,11 +6,11 @@
  *	  per step, the users who reached it and the sum, mean and median of
  *	  their revenue, and that sum per entrant (user who reached step 1).
  *
- * The state is a list of (stage reached, revenue) pairs, 12 bytes a user;
- * it merges by concatenation and travels as bytea (serialize/deserialize),
- * so the aggregate runs in parallel.  The final function sorts the revenues
- * once and sums them in sorted order, so that the answer never depends on
- * the order users arrive in.
+ * The state is a list of (stage reached, revenue) pairs, 16 bytes a user in
+ * memory and 12 serialized; it merges by concatenation and travels as bytea
+ * (serialize/deserialize), so the aggregate runs in parallel.  The final
+ * function sorts the users by revenue once and sums each step's revenues in
+ * that order, so that the answer never depends on the order users arrive in.
  *
  *-------------------------------------------------------------------------
  */
@@ -57,7 +57,7 @@ revenue_state_add(RevenueState *st, int32 stage, double revenue)
 {
 	if (st->n == st->cap)
 	{
-		st->cap = st->cap ? st->cap * 2 : 64;
+		st->cap = st->cap ? st->cap * 2 : 8;
 		st->users = st->users ?
 			repalloc_huge(st->users, st->cap * sizeof(RevenueUser)) :
 			palloc_extended(st->cap * sizeof(RevenueUser), MCXT_ALLOC_HUGE);
@@ -92,13 +92,19 @@ funnel_revenue_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "funnel_revenue_transfn called in non-aggregate context");
 	if (PG_ARGISNULL(1))
+	{
+		/* no user: the state stays as it was, NULL included (never a NULL pointer) */
+		if (st == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(st);
+	}
 	user = cq_funnel_state_arg(fcinfo, 1, false);
 	nsteps = cq_funnel_state_nsteps(user);
 	cq_funnel_read_params(fcinfo, 3, PG_NARGS() > 4 ? 4 : -1, -1, nsteps, &p);
 	stage = cq_funnel_state_scan(user, &p, NULL);
 	if (!PG_ARGISNULL(2) && isfinite(PG_GETARG_FLOAT8(2)))
-		revenue = PG_GETARG_FLOAT8(2);
+		revenue = PG_GETARG_FLOAT8(2) + 0.0;	/* -0 becomes 0: the median's sign never
+												 * depends on input order */
 	old = MemoryContextSwitchTo(aggcxt);
 	if (st == NULL)
 		st = revenue_state_new(nsteps);
@@ -125,7 +131,11 @@ funnel_revenue_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "funnel_revenue_combine called in non-aggregate context");
 	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
+	}
 	old = MemoryContextSwitchTo(aggcxt);
 	if (a == NULL)
 		a = revenue_state_new(b->nsteps);
@@ -217,12 +227,12 @@ bad:
 	PG_RETURN_NULL();			/* not reached */
 }
 
-/* Revenues ascending (NaN last, never compared here: they are filtered) */
+/* Users by revenue ascending (the revenues compared are finite) */
 static int
-cmp_double(const void *a, const void *b, void *arg pg_attribute_unused())
+cmp_revenue(const void *a, const void *b, void *arg pg_attribute_unused())
 {
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
+	double		x = ((const RevenueUser *) a)->revenue;
+	double		y = ((const RevenueUser *) b)->revenue;
 
 	return (x > y) - (x < y);
 }
@@ -251,10 +261,12 @@ funnel_revenue_finalfn(PG_FUNCTION_ARGS)
 	Oid			rowtype;
 	TupleDesc	tupdesc;
 	Datum		elems[CQ_FUNNEL_MAX_STEPS];
+	RevenueUser *sorted;
+	int64		nsorted = 0;
 	double	   *vals;
 	int64		entrants = 0;
 
-	if (PG_ARGISNULL(0))
+	if (PG_ARGISNULL(0) || PG_GETARG_POINTER(0) == NULL)
 		PG_RETURN_NULL();
 	st = (RevenueState *) PG_GETARG_POINTER(0);
 	rowtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
@@ -263,10 +275,18 @@ funnel_revenue_finalfn(PG_FUNCTION_ARGS)
 	tupdesc = TypeGetTupleDesc(rowtype, NIL);
 	if (tupdesc->natts != 7)
 		elog(ERROR, "cq.funnel_revenue_step has %d columns, expected 7", tupdesc->natts);
+	/* the users with a revenue, sorted by it once; each step reads them in that order */
+	sorted = palloc_extended(sizeof(RevenueUser) * Max(st->n, 1), MCXT_ALLOC_HUGE);
 	vals = palloc_extended(sizeof(double) * Max(st->n, 1), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < st->n; i++)
+	{
+		CQ_BULK_CHECK(i);
 		if (st->users[i].stage >= 1)
 			entrants++;
+		if (!isnan(st->users[i].revenue))
+			sorted[nsorted++] = st->users[i];
+	}
+	cq_sort(sorted, nsorted, sizeof(RevenueUser), cmp_revenue, NULL);
 
 	for (int k = 1; k <= st->nsteps; k++)
 	{
@@ -277,17 +297,17 @@ funnel_revenue_finalfn(PG_FUNCTION_ARGS)
 		double		sum = 0;
 
 		for (int64 i = 0; i < st->n; i++)
+			if (st->users[i].stage >= k)
+				users++;
+		for (int64 i = 0; i < nsorted; i++)
 		{
 			CQ_BULK_CHECK(i);
-			if (st->users[i].stage < k)
-				continue;
-			users++;
-			if (!isnan(st->users[i].revenue))
-				vals[m++] = st->users[i].revenue;
+			if (sorted[i].stage >= k)
+			{
+				vals[m++] = sorted[i].revenue;
+				sum += sorted[i].revenue;
+			}
 		}
-		cq_sort(vals, m, sizeof(double), cmp_double, NULL);
-		for (int64 i = 0; i < m; i++)
-			sum += vals[i];
 		values[0] = Int32GetDatum(k);
 		values[1] = Int64GetDatum(users);
 		values[2] = Int64GetDatum(m);
@@ -306,5 +326,6 @@ funnel_revenue_finalfn(PG_FUNCTION_ARGS)
 		elems[k - 1] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 	}
 	pfree(vals);
+	pfree(sorted);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, st->nsteps, rowtype, -1, false, TYPALIGN_DOUBLE));
 }
