@@ -39,6 +39,7 @@ OBJS = \
 	src/funnel_scan_once.o \
 	src/funnel_report.o \
 	src/funnel_count.o \
+	src/funnel_revenue.o \
 	src/funnel_retention.o \
 	src/funnel_codec.o \
 	src/signal.o \
@@ -65,6 +66,7 @@ SQL_SOURCES = \
 	src/funnel.sql \
 	src/funnel_rollup.sql \
 	src/funnel_count.sql \
+	src/funnel_revenue.sql \
 	src/signal.sql \
 	src/rank.sql \
 	src/report.sql \
@@ -83,7 +85,8 @@ SQL_SOURCES = \
 # and the updates 1.0 -> 1.1 and 1.1 -> 1.2, are kept in src/released/ as they were
 # released and pass through SQL_FILTER like the current script (PostgreSQL 13/14).  The
 # update to 1.3 is its own steps followed by what 1.3 adds, taken from the same sources
-# as the install (src/funnel_rollup.sql, src/funnel_count.sql, src/daily.sql).
+# as the install (src/funnel_rollup.sql, src/funnel_count.sql, src/funnel_revenue.sql,
+# src/daily.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.2.sql \
@@ -115,6 +118,7 @@ REGRESS = \
 	funnel_names \
 	funnel_any \
 	funnel_count \
+	funnel_revenue \
 	funnel_hardening \
 	signal_quality \
 	signal_state \
@@ -173,7 +177,7 @@ conversion_quality--1.0--1.1.sql: src/released/conversion_quality--1.0--1.1.sql
 conversion_quality--1.1--1.2.sql: src/released/conversion_quality--1.1--1.2.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.2--1.3.sql: src/update--1.2--1.3.sql src/funnel_rollup.sql src/funnel_count.sql src/daily.sql
+conversion_quality--1.2--1.3.sql: src/update--1.2--1.3.sql src/funnel_rollup.sql src/funnel_count.sql src/funnel_revenue.sql src/daily.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -98,3 +98,44 @@ SELECT u, cq.funnel_stage(st, interval '1 hour') AS in_order,
                        (2, '2024-05-02 09:05+00', 'cart'), (2, '2024-05-02 09:10+00', 'buy')) v(u, ts, e)
          GROUP BY u) s
  ORDER BY u;
+
+-- revenue of the users who reached each step (user 3 reached the cart; user 4 never viewed)
+SELECT r.*
+  FROM (SELECT cq.funnel_revenue(st, revenue, interval '1 hour') AS rep
+          FROM (SELECT u, cq.funnel_events(ts, e, 'view', 'cart', 'buy') AS st,
+                       max(revenue) AS revenue
+                  FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view', 0), (1, '2024-05-01 10:05+00', 'cart', 0),
+                               (1, '2024-05-01 10:09+00', 'buy', 120), (2, '2024-05-01 11:00+00', 'view', 10),
+                               (3, '2024-05-01 12:00+00', 'view', 0), (3, '2024-05-01 12:30+00', 'cart', 0),
+                               (4, '2024-05-01 13:00+00', 'buy', 500)) v(u, ts, e, revenue)
+                 GROUP BY u) s) q,
+       unnest(q.rep) r;
+
+-- trends: conversion and median time to convert per entry week, from the stored states
+WITH s AS (
+    SELECT cq.funnel_events(ts, e, 'view', 'cart', 'buy') AS st
+      FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view'), (1, '2024-05-01 10:20+00', 'cart'),
+                   (1, '2024-05-01 11:00+00', 'buy'), (2, '2024-05-02 09:00+00', 'view'),
+                   (3, '2024-05-08 09:00+00', 'view'), (3, '2024-05-08 09:30+00', 'cart'),
+                   (3, '2024-05-08 12:00+00', 'buy'), (4, '2024-05-09 15:00+00', 'view'),
+                   (4, '2024-05-09 15:10+00', 'cart')) v(u, ts, e)
+     GROUP BY u),
+t AS (SELECT st, cq.funnel_step_times(st, interval '1 day') AS times FROM s)
+SELECT date_trunc('week', t.times[1]) AS entry_week, count(*) AS entrants,
+       count(*) FILTER (WHERE cardinality(t.times) = 3) AS converted,
+       round(count(*) FILTER (WHERE cardinality(t.times) = 3)::numeric / count(*), 3) AS conversion,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.times[3] - t.times[1]) AS median_time_to_convert
+  FROM t WHERE cardinality(t.times) >= 1
+ GROUP BY 1 ORDER BY 1;
+
+-- a histogram of the time to convert (hours from view to buy, in 1-hour bins)
+SELECT width_bucket(extract(epoch FROM times[3] - times[1]) / 3600, 0, 4, 4) AS hour_bin, count(*) AS users
+  FROM (SELECT cq.funnel_step_times(cq.funnel_events(ts, e, 'view', 'cart', 'buy'), interval '1 day') AS times
+          FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view'), (1, '2024-05-01 11:00+00', 'buy'),
+                       (1, '2024-05-01 10:20+00', 'cart'), (2, '2024-05-01 09:00+00', 'view'),
+                       (2, '2024-05-01 09:10+00', 'cart'), (2, '2024-05-01 09:40+00', 'buy'),
+                       (3, '2024-05-08 09:00+00', 'view'), (3, '2024-05-08 09:30+00', 'cart'),
+                       (3, '2024-05-08 12:00+00', 'buy')) v(u, ts, e)
+         GROUP BY u) s
+ WHERE cardinality(times) = 3
+ GROUP BY 1 ORDER BY 1;

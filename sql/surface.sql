@@ -97,7 +97,7 @@ SELECT signature AS support_function_in_cq
 SELECT signature AS user_object_in_cq_internal
   FROM surface_functions
  WHERE signature LIKE 'cq\_internal.%'
-   AND (prokind = 'a' OR (signature !~ '_(transfn|finalfn|combine|in|out|send|recv|scan)\('
+   AND (prokind = 'a' OR (signature !~ '_(transfn|finalfn|combine|serialize|deserialize|in|out|send|recv|scan)\('
                           AND signature !~ '^cq_internal\.(may_[a-z_]+|reconcile_source|check_source[a-z_]*|refresh_source|source_relation|channel_kind[a-z_]*|[a-z]+_difference|standard_events|dedup_explain_[a-z]+|daily_[a-z_]+|check_customer_columns|identifier_valid|match_weight|bh_q_values)\('))
  ORDER BY 1;
 SELECT t.typnamespace::regnamespace AS schema, t.typname
@@ -159,6 +159,7 @@ INSERT INTO surface_probe (fn, call) VALUES
   ('cq.funnel_report', $$(SELECT (cq.funnel_report(s, interval '3 hours'))[3].users FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
   ('cq.funnel_any_order', $$cq.funnel_any_order((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '1 hour')$$),
   ('cq.funnel_completions', $$cq.funnel_completions((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 2), interval '1 hour')$$),
+  ('cq.funnel_revenue', $$(SELECT (cq.funnel_revenue(s, u * 10.5, interval '3 hours'))[2].revenue_median FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
   ('cq.funnel_report_state', $$(SELECT cq.funnel_report_state(s, interval '3 hours') FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
   ('cq.funnel_report_rollup', $$(SELECT extract(epoch FROM (cq.funnel_report_rollup(r))[2].median_from_previous) FROM (SELECT cq.funnel_report_state(s, interval '3 hours') AS r FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x GROUP BY u) y)$$),
   ('cq.retention', $$(SELECT cq.retention(d >= 1, d = 2, d = 3) FROM (VALUES (1), (2)) v(d))$$),
