@@ -535,6 +535,7 @@ DECLARE
     rng record;
     f cq.funnels;
     reach integer;
+    tbl name;
 BEGIN
     want := jsonb_build_object(
         'user', s.user_column, 'time', s.time_column, 'event', s.event_column,
@@ -753,22 +754,18 @@ BEGIN
                                                              (rng.hi + 1)::timestamptz);
         END LOOP;
         ANALYZE pg_temp.cq_daily_dirty;
-        -- the states of those cohorts and conversion days go, found by index probes (as above)
-        DELETE FROM cq_internal.daily_states x
-         WHERE x.ctid = ANY (ARRAY(
-               SELECT y.ctid FROM pg_temp.cq_daily_dirty d,
-                      LATERAL (SELECT z.ctid FROM cq_internal.daily_states z
-                                WHERE z.source = s.name AND z.dimension = d.dim AND z.day = d.day OFFSET 0) y));
-        DELETE FROM cq_internal.daily_event_states x
-         WHERE x.ctid = ANY (ARRAY(
-               SELECT y.ctid FROM pg_temp.cq_daily_dirty d,
-                      LATERAL (SELECT z.ctid FROM cq_internal.daily_event_states z
-                                WHERE z.source = s.name AND z.dimension = d.dim AND z.day = d.day OFFSET 0) y));
-        DELETE FROM cq_internal.daily_funnel_states x
-         WHERE x.ctid = ANY (ARRAY(
-               SELECT y.ctid FROM pg_temp.cq_daily_dirty d,
-                      LATERAL (SELECT z.ctid FROM cq_internal.daily_funnel_states z
-                                WHERE z.source = s.name AND z.dimension = d.dim AND z.day = d.day OFFSET 0) y));
+        -- the states of those cohorts and conversion days go, found by index probes (as above);
+        -- the three tables keyed by (source, dimension, day) alike
+        FOREACH tbl IN ARRAY ARRAY['daily_states', 'daily_event_states', 'daily_funnel_states'] LOOP
+            EXECUTE format(
+                'DELETE FROM cq_internal.%1$I x '
+                ' WHERE x.ctid = ANY (ARRAY('
+                '       SELECT y.ctid FROM pg_temp.cq_daily_dirty d,'
+                '              LATERAL (SELECT z.ctid FROM cq_internal.%1$I z'
+                '                        WHERE z.source = $1 AND z.dimension = d.dim AND z.day = d.day'
+                '                       OFFSET 0) y))', tbl)
+                USING s.name;
+        END LOOP;
         DELETE FROM cq_internal.daily_attribution_states x
          WHERE x.ctid = ANY (ARRAY(
                SELECT y.ctid FROM pg_temp.cq_daily_conv_days c,

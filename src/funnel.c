@@ -363,7 +363,8 @@ funnel_report_rollup_finalfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	rep = cq_funnel_state_arg(fcinfo, 0, false);
+	/* sorted once here, for the check and the report (each would sort a copy) */
+	rep = cq_funnel_state_compact(cq_funnel_state_arg(fcinfo, 0, false));
 	cq_funnel_report_check(rep);
 	rowtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
 	if (!OidIsValid(rowtype))
