@@ -40,6 +40,7 @@ OBJS = \
 	src/funnel_report.o \
 	src/funnel_count.o \
 	src/funnel_revenue.o \
+	src/funnel_survival.o \
 	src/funnel_retention.o \
 	src/funnel_codec.o \
 	src/signal.o \
@@ -58,7 +59,7 @@ OBJS = \
 
 # The current version's install script is built from the SQL sources, in this
 # order; released scripts and upgrade scripts are files of their own.
-EXTVERSION = 1.3
+EXTVERSION = 1.4
 SQL_SOURCES = \
 	src/conversion_quality.sql \
 	src/identity.sql \
@@ -67,6 +68,7 @@ SQL_SOURCES = \
 	src/funnel_rollup.sql \
 	src/funnel_count.sql \
 	src/funnel_revenue.sql \
+	src/funnel_survival.sql \
 	src/signal.sql \
 	src/rank.sql \
 	src/report.sql \
@@ -81,19 +83,20 @@ SQL_SOURCES = \
 	src/refresh.sql \
 	src/daily.sql
 
-# Released install scripts never change.  1.0's is a file of its own; 1.1's and 1.2's,
-# and the updates 1.0 -> 1.1 and 1.1 -> 1.2, are kept in src/released/ as they were
-# released and pass through SQL_FILTER like the current script (PostgreSQL 13/14).  The
-# update to 1.3 is its own steps followed by what 1.3 adds, taken from the same sources
-# as the install (src/funnel_rollup.sql, src/funnel_count.sql, src/funnel_revenue.sql,
-# src/daily.sql).
+# Released install scripts never change.  1.0's is a file of its own; 1.1's, 1.2's and
+# 1.3's, and the updates 1.0 -> 1.1, 1.1 -> 1.2 and 1.2 -> 1.3, are kept in src/released/
+# as they were released and pass through SQL_FILTER like the current script (PostgreSQL
+# 13/14).  The update to 1.4 is its own steps followed by what 1.4 adds, taken from the
+# same source as the install (src/funnel_survival.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
+	conversion_quality--1.3.sql \
 	conversion_quality--1.2.sql \
 	conversion_quality--1.1.sql \
 	conversion_quality--1.0--1.1.sql \
 	conversion_quality--1.1--1.2.sql \
-	conversion_quality--1.2--1.3.sql
+	conversion_quality--1.2--1.3.sql \
+	conversion_quality--1.3--1.4.sql
 DATA = \
 	conversion_quality--1.0.sql
 
@@ -119,6 +122,7 @@ REGRESS = \
 	funnel_any \
 	funnel_count \
 	funnel_revenue \
+	funnel_survival \
 	funnel_hardening \
 	signal_quality \
 	signal_state \
@@ -165,6 +169,9 @@ endif
 conversion_quality--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ | $(SQL_FILTER) > $@
 
+conversion_quality--1.3.sql: src/released/conversion_quality--1.3.sql
+	$(SQL_FILTER) < $< > $@
+
 conversion_quality--1.2.sql: src/released/conversion_quality--1.2.sql
 	$(SQL_FILTER) < $< > $@
 
@@ -177,7 +184,10 @@ conversion_quality--1.0--1.1.sql: src/released/conversion_quality--1.0--1.1.sql
 conversion_quality--1.1--1.2.sql: src/released/conversion_quality--1.1--1.2.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.2--1.3.sql: src/update--1.2--1.3.sql src/funnel_rollup.sql src/funnel_count.sql src/funnel_revenue.sql src/daily.sql
+conversion_quality--1.2--1.3.sql: src/released/conversion_quality--1.2--1.3.sql
+	$(SQL_FILTER) < $< > $@
+
+conversion_quality--1.3--1.4.sql: src/update--1.3--1.4.sql src/funnel_survival.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

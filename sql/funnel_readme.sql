@@ -139,3 +139,19 @@ SELECT width_bucket(extract(epoch FROM times[3] - times[1]) / 3600, 0, 4, 4) AS 
          GROUP BY u) s
  WHERE cardinality(times) = 3
  GROUP BY 1 ORDER BY 1;
+
+-- conversion with windows still open: view -> buy within 7 days, data until 2024-05-10
+SELECT p.step, p.time_to_convert, p.at_risk, p.converted, round(p.conversion::numeric, 3) AS conversion,
+       round(p.conversion_lower::numeric, 3) AS lower, round(p.conversion_upper::numeric, 3) AS upper,
+       round(p.naive_conversion::numeric, 3) AS naive
+  FROM (SELECT cq.funnel_conversion_curve(st, interval '7 days', timestamptz '2024-05-10 00:00+00',
+                                          interval '1 day') AS curve
+          FROM (SELECT u, cq.funnel_events(ts, e, 'view', 'buy') AS st
+                  FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view'), (1, '2024-05-02 09:00+00', 'buy'),
+                               (2, '2024-05-01 11:00+00', 'view'),
+                               (3, '2024-05-02 08:00+00', 'view'), (3, '2024-05-05 07:00+00', 'buy'),
+                               (4, '2024-05-08 09:00+00', 'view'),
+                               (5, '2024-05-09 06:00+00', 'view'), (5, '2024-05-09 18:00+00', 'buy'),
+                               (6, '2024-05-09 12:00+00', 'view')) v(u, ts, e)
+                 GROUP BY u) s) q,
+       unnest(q.curve) p;

@@ -160,6 +160,8 @@ INSERT INTO surface_probe (fn, call) VALUES
   ('cq.funnel_any_order', $$cq.funnel_any_order((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '1 hour')$$),
   ('cq.funnel_completions', $$cq.funnel_completions((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 2), interval '1 hour')$$),
   ('cq.funnel_revenue', $$(SELECT (cq.funnel_revenue(s, u * 10.5, interval '3 hours'))[2].revenue_median FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.funnel_conversion_curve', $$(SELECT extract(epoch FROM (cq.funnel_conversion_curve(s, interval '3 hours', timestamptz '2100-01-01 00:00+00'))[1].time_to_convert) FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.conversion_curve', $$(SELECT (cq.conversion_curve(t, t + interval '1 hour' * u, timestamptz '2100-01-01 00:00+00', interval '1 day', interval '1 hour'))[1].conversion FROM public.surface_ev)$$),
   ('cq.funnel_report_state', $$(SELECT cq.funnel_report_state(s, interval '3 hours') FROM (SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
   ('cq.funnel_report_rollup', $$(SELECT extract(epoch FROM (cq.funnel_report_rollup(r))[2].median_from_previous) FROM (SELECT cq.funnel_report_state(s, interval '3 hours') AS r FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x GROUP BY u) y)$$),
   ('cq.retention', $$(SELECT cq.retention(d >= 1, d = 2, d = 3) FROM (VALUES (1), (2)) v(d))$$),

@@ -17,6 +17,11 @@
  *	  funnel_scan_once.c the strict_once scan (bounded by the step count)
  *	  funnel_report.c	the population report
  *	  funnel_retention.c cq.retention
+ *	  funnel_count.c	any order and completions
+ *	  funnel_revenue.c	cq.funnel_revenue
+ *	  funnel_survival.c	the conversion curves with windows still open
+ *						(Kaplan-Meier: cq.conversion_curve,
+ *						cq.funnel_conversion_curve)
  *	  funnel_codec.c	the PostgreSQL-free text and binary forms (funnel_codec.h)
  *	  funnel.sql		the SQL objects
  *

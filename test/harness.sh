@@ -197,6 +197,8 @@ run_pg_regress() {
 		if [ -f "$TOP/regression.diffs" ]; then
 			say "regression.diffs"
 			cat "$TOP/regression.diffs"
+			{ echo "--- pg_regress (first 40 lines of regression.diffs)"; head -40 "$TOP/regression.diffs"; } \
+				>>"$WORK/failures.txt"
 		fi
 	fi
 }
@@ -215,13 +217,14 @@ run_suites() {
 		createdb "$db"
 		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION conversion_quality'
 		rc=0
-		(cd "$TOP" && PGDATABASE=$db "$f") || rc=$?
+		(cd "$TOP" && PGDATABASE=$db "$f") 2>&1 | tee "$WORK/suite.out" || rc=${PIPESTATUS[0]}
 		if [ "$rc" -eq 0 ]; then
 			echo "suite $name: ok"
 			record "$name" 1
 		else
 			echo "suite $name: FAILED (exit $rc)"
 			record "$name" 0
+			{ echo "--- $name (last 20 lines)"; tail -20 "$WORK/suite.out"; } >>"$WORK/failures.txt"
 		fi
 	done
 	if compgen -G "$TOP/test/t/*.pl" >/dev/null; then
@@ -245,6 +248,10 @@ run_suites() {
 			record "$name" $((rc == 0 ? 1 : 0))
 			if [ "$rc" -ne 0 ] && compgen -G "$WORK/tap/${name%.pl}/tmp_check/log/regress_log_*" >/dev/null; then
 				tail -40 "$WORK/tap/${name%.pl}"/tmp_check/log/regress_log_*
+				{
+					echo "--- $name (each failed check, with its diagnostics)"
+					grep -h -A8 'not ok [0-9]' "$WORK/tap/${name%.pl}"/tmp_check/log/regress_log_* || true
+				} >>"$WORK/failures.txt"
 			fi
 		done
 	fi
@@ -338,6 +345,8 @@ test)
 	run_pg_regress
 	run_suites
 	say "Summary"
+	# what failed, again at the end, where a reader of the tail of the log finds it
+	[ ! -f "$WORK/failures.txt" ] || cat "$WORK/failures.txt"
 	[ ${#FAILED_NAMES[@]} -eq 0 ] || echo "failed: ${FAILED_NAMES[*]}"
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]

@@ -1,0 +1,11 @@
+/* src/update--1.3--1.4.sql: the steps of ALTER EXTENSION conversion_quality UPDATE TO '1.4'; the
+   Makefile appends src/funnel_survival.sql (new in 1.4) to make
+   conversion_quality--1.3--1.4.sql */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION conversion_quality UPDATE TO '1.4'" to load this file. \quit
+
+-- What changes (README, "Upgrading"): nothing that exists changes.  New: the conversion
+-- curves with windows still open (Kaplan-Meier): the aggregates cq.conversion_curve and
+-- cq.funnel_conversion_curve and their row type cq.conversion_point, README "Conversion
+-- with windows still open".
