@@ -412,11 +412,7 @@ conversion_curve_deserialize(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "conversion_curve_deserialize called in non-aggregate context");
-	/* a read-only view of the bytes (initReadOnlyStringInfo is PostgreSQL 17's) */
-	buf.data = VARDATA_ANY(raw);
-	buf.len = VARSIZE_ANY_EXHDR(raw);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	cq_bytea_reader(&buf, raw);
 	if (buf.len < 20)
 		goto bad;
 	funnel = pq_getmsgint(&buf, 4);
