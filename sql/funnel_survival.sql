@@ -42,10 +42,32 @@ SELECT p.time_to_convert, p.at_risk, p.converted, p.conversion
                               ('2024-01-01 00:00+00', '2024-01-03 00:00+00', '2024-01-10 00:00+00'),
                               ('2024-01-05 00:00+00', '2024-01-07 00:00+00', '2024-01-06 00:00+00')) v(e, c, o))) p;
 
--- Everybody converts at the same instant as the entry: one point at 0, conversion 1, band 1
+-- Everybody converts at the same instant as the entry: one point at 0, conversion 1, no band
+-- (log(-log S) is undefined at S = 0)
 SELECT p.time_to_convert, p.at_risk, p.converted, p.conversion, p.conversion_lower, p.conversion_upper
   FROM unnest((SELECT cq.conversion_curve(e, e, e + interval '1 day')
                  FROM (VALUES (timestamptz '2024-01-01 00:00+00'), ('2024-01-02 00:00+00')) v(e))) p;
+
+-- Resolution: each user is followed for whole units only.  Horizon 36 hours, 1 day units:
+-- one whole day each; the conversion at 30 hours would count at 2 days, past it: no point
+-- (not a conversion of 1.0 among the one user left, as counting it would give)
+SELECT count(*) AS points
+  FROM unnest((SELECT cq.conversion_curve(e, c, timestamptz '2024-03-01 00:00+00', interval '36 hours', interval '1 day')
+                 FROM (SELECT timestamptz '2024-01-01 00:00+00' AS e,
+                              CASE WHEN g = 1 THEN timestamptz '2024-01-02 06:00+00' END AS c
+                         FROM generate_series(1, 10) g) s)) p;
+-- a user seen 18 hours who converted at 12 hours is no more at risk at 1 day than one seen
+-- 18 hours who did not: both censored at 0; the user seen 2 days counts at 1 day, 1 of 1
+SELECT p.time_to_convert, p.at_risk, p.converted, p.conversion
+  FROM unnest((SELECT cq.conversion_curve(e, c, o, NULL, interval '1 day')
+                 FROM (VALUES (timestamptz '2024-01-01 00:00+00', timestamptz '2024-01-01 12:00+00', timestamptz '2024-01-01 18:00+00'),
+                              ('2024-01-01 00:00+00', NULL, '2024-01-01 18:00+00'),
+                              ('2024-01-01 00:00+00', '2024-01-01 20:00+00', '2024-01-03 00:00+00')) v(e, c, o))) p;
+-- observed for ever: observed_until infinity censors nobody
+SELECT p.time_to_convert, p.at_risk, p.conversion
+  FROM unnest((SELECT cq.conversion_curve(e, c, timestamptz 'infinity')
+                 FROM (VALUES (timestamptz '2024-01-01 00:00+00', timestamptz '2024-01-02 00:00+00'),
+                              ('2024-01-01 00:00+00', NULL)) v(e, c))) p;
 
 -- NULLs: a NULL entry or observed_until leaves the row out; nobody converted: no point;
 -- no row at all: NULL; data ending before an entry: that user is left out
@@ -73,7 +95,15 @@ SELECT p.step, p.time_to_convert, p.at_risk, p.converted, p.conversion, p.naive_
                         GROUP BY u
                         UNION ALL SELECT NULL) s)) p;
 
+-- All-NULL input: NULL, as with no row
+SELECT cq.conversion_curve(e, c, o) IS NULL AS all_null
+  FROM (VALUES (NULL::timestamptz, NULL::timestamptz, NULL::timestamptz)) v(e, c, o);
+
 -- Errors
+SELECT cq.conversion_curve(e, c, o)
+  FROM (VALUES (timestamptz '-infinity', timestamptz '2024-01-01 00:00+00', timestamptz '2024-01-10 00:00+00')) v(e, c, o);
+SELECT cq.conversion_curve(e, c, o)
+  FROM (VALUES (timestamptz '2024-01-01 00:00+00', timestamptz 'infinity', timestamptz 'infinity')) v(e, c, o);
 SELECT cq.conversion_curve(e, c, o)
   FROM (VALUES (timestamptz '2024-01-02 00:00+00', timestamptz '2024-01-01 00:00+00', timestamptz '2024-01-10 00:00+00')) v(e, c, o);
 SELECT cq.conversion_curve(e, c, o, h, NULL)

@@ -48,6 +48,21 @@ extern void cq_codec_raise(const CqCodecError *e, const char *text_input) pg_att
 extern void cq_text_out_reserve(StringInfo buf, size_t need, const char *typname, int64 items,
 								const char *unit);
 
+/*
+ * cq_bytea_reader
+ *		A read-only StringInfo over a bytea's bytes, for the pq_getmsg*
+ *		readers of the deserial functions (initReadOnlyStringInfo is
+ *		PostgreSQL 17's).
+ */
+static inline void
+cq_bytea_reader(StringInfo buf, bytea *raw)
+{
+	buf->data = VARDATA_ANY(raw);
+	buf->len = VARSIZE_ANY_EXHDR(raw);
+	buf->maxlen = buf->len;
+	buf->cursor = 0;
+}
+
 /* What a column of a table read by name must hold */
 typedef enum CqColumnKind
 {

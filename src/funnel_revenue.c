@@ -191,11 +191,7 @@ funnel_revenue_deserialize(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "funnel_revenue_deserialize called in non-aggregate context");
-	/* a read-only view of the bytes (initReadOnlyStringInfo is PostgreSQL 17's) */
-	buf.data = VARDATA_ANY(raw);
-	buf.len = VARSIZE_ANY_EXHDR(raw);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	cq_bytea_reader(&buf, raw);
 	if (buf.len < 12)
 		goto bad;
 	nsteps = pq_getmsgint(&buf, 4);

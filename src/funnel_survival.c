@@ -16,9 +16,11 @@
  * A user converted at duration d (converted - entered) is an event at d; a
  * user not converted by observed_until is censored at observed_until -
  * entered; with a horizon (the funnel's window), durations past it are
- * censored at it.  With a resolution r, event durations are rounded up to a
- * multiple of r ("converted by t") and censoring durations down ("observed
- * for whole units"), the usual discrete-time reading.
+ * censored at it.  With a resolution r, each user is followed for whole
+ * units only (the observation, cut at the horizon, rounded down to a
+ * multiple of r) and a conversion counts at the end of its unit (rounded
+ * up) when that is within the user's whole units: the usual discrete-time
+ * reading, in which being at risk never depends on the outcome.
  *
  * The state keeps one int64 per user and curve, 2 * duration + (1 if
  * censored), so that sorting the codes orders users by duration with events
@@ -30,8 +32,8 @@
  *	  Var S(t) = S(t)^2 * sum d_i / (n_i (n_i - d_i))		(Greenwood)
  *
  * and reports conversion 1 - S(t) with a 95 % band from the log(-log S)
- * transform (it stays inside [0, 1]), and the naive rate: events up to t
- * over all users of the curve, as if no window were open.
+ * transform (it stays inside [0, 1]; NULL once S is 0), and the naive rate:
+ * events up to t over all users of the curve, as if no window were open.
  *
  *-------------------------------------------------------------------------
  */
@@ -110,33 +112,41 @@ curve_add_code(CurveState *st, int c, int64 code)
  *		One user of curve c: converted at duration `event` (microseconds,
  *		>= 0), or -1 if not converted, observed for `observed` (may be
  *		negative: the data ended before the entry; the user is then not at
- *		risk at all and is left out).  Applies the horizon and resolution.
+ *		risk at all and is left out).
+ *
+ *		The user is followed up to limit = the observation, cut at the
+ *		horizon, and with a resolution r rounded down to whole units.  The
+ *		user is an event when the conversion, rounded up to a whole unit, is
+ *		within that limit; otherwise censored at the limit.  So whether a
+ *		user is at risk at t never depends on the outcome: a user seen for
+ *		part of a unit is not at risk in that unit, converted in it or not.
  */
 static void
 curve_add_user(CurveState *st, int c, int64 event, int64 observed)
 {
+	int64		limit = observed;
+	int64		r = st->resolution;
 	int64		d;
 	bool		censored;
 
-	if (event >= 0 && event <= observed && (st->horizon < 0 || event <= st->horizon))
+	if (st->horizon >= 0 && limit > st->horizon)
+		limit = st->horizon;
+	if (limit < 0)
+		return;
+	if (r > 0)
+		limit -= limit % r;
+	/* event <= limit, a multiple of r: the rounded-up event cannot pass it, nor overflow */
+	if (event >= 0 && event <= limit)
 	{
-		d = event;
+		d = (r > 0 && event % r != 0) ? (event / r + 1) * r : event;
 		censored = false;
-		if (st->resolution > 0 && d % st->resolution != 0)
-			d = (d / st->resolution + 1) * st->resolution;
 	}
 	else
 	{
-		d = observed;
-		if (st->horizon >= 0 && d > st->horizon)
-			d = st->horizon;
-		if (d < 0)
-			return;
+		d = limit;
 		censored = true;
-		if (st->resolution > 0)
-			d -= d % st->resolution;
 	}
-	/* durations are below 2^62 us (146,000 years): 2 * d + 1 fits */
+	/* 2 * d + 1 must fit: durations between the extreme finite timestamps come near 2^63 us */
 	d = Min(d, (PG_INT64_MAX - 1) / 2);
 	curve_add_code(st, c, d * 2 + (censored ? 1 : 0));
 }
@@ -229,10 +239,19 @@ conversion_curve_transfn(PG_FUNCTION_ARGS)
 		horizon = interval_arg(fcinfo, 4, "horizon", -1);
 		resolution = interval_arg(fcinfo, 5, "resolution", 0);
 	}
+	/* a row without an entry or an end of observation is no user: NULL until there is one */
+	if ((PG_ARGISNULL(1) || PG_ARGISNULL(3)) && st == NULL)
+		PG_RETURN_NULL();
 	st = curve_state_for(st, aggcxt, 0, horizon, resolution, "cq.conversion_curve");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(st);
 	entered = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(entered) ||
+		(!PG_ARGISNULL(2) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(2))))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("cq.conversion_curve needs finite entry and conversion times"),
+				 errhint("observed_until may be infinity (observed for ever); pass NULL for no conversion.")));
 	if (!PG_ARGISNULL(2))
 	{
 		event = duration_us(entered, PG_GETARG_TIMESTAMPTZ(2));
@@ -393,11 +412,7 @@ conversion_curve_deserialize(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "conversion_curve_deserialize called in non-aggregate context");
-	/* a read-only view of the bytes (initReadOnlyStringInfo is PostgreSQL 17's) */
-	buf.data = VARDATA_ANY(raw);
-	buf.len = VARSIZE_ANY_EXHDR(raw);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	cq_bytea_reader(&buf, raw);
 	if (buf.len < 20)
 		goto bad;
 	funnel = pq_getmsgint(&buf, 4);
@@ -505,7 +520,7 @@ curve_points(CurveCodes *cc, int step, TupleDesc tupdesc, double z, Datum **elem
 				surv = 0.0;
 			converted_so_far += events;
 			if (surv <= 0.0)
-				lower = upper = 1.0;
+				lower = upper = NAN;	/* no band: log(-log S) is undefined */
 			else
 			{
 				/* log(-log S) +- z se, se = sqrt(greenwood) / |log S| */
@@ -522,6 +537,7 @@ curve_points(CurveCodes *cc, int step, TupleDesc tupdesc, double z, Datum **elem
 			values[4] = Float8GetDatum(1.0 - surv);
 			values[5] = Float8GetDatum(lower);
 			values[6] = Float8GetDatum(upper);
+			nulls[5] = nulls[6] = isnan(lower);
 			values[7] = Float8GetDatum((double) converted_so_far / (double) total);
 			if (*nelems == *cap)
 			{
@@ -542,7 +558,8 @@ curve_points(CurveCodes *cc, int step, TupleDesc tupdesc, double z, Datum **elem
 /*
  * conversion_curve_finalfn(internal) returns cq.conversion_point[]
  *		Each curve's rows, in step order then duration order; an empty array
- *		when no user converted; NULL without any row.
+ *		when no user converted; NULL without any usable row.  The band is
+ *		NULL once S reaches 0 (log(-log S) is undefined there).
  */
 PG_FUNCTION_INFO_V1(conversion_curve_finalfn);
 Datum

@@ -46,20 +46,21 @@ def km_reference(users, horizon=None, resolution=None):
     us = lambda x: None if x is None else round(x * 1e6)  # noqa: E731
     horizon, resolution = us(horizon), us(resolution)
     for entered, converted, until in ((us(e), us(c), us(t)) for e, c, t in users):
-        observed = until - entered
-        if converted is not None and converted - entered <= observed and \
-                (horizon is None or converted - entered <= horizon):
+        # followed for whole units of the resolution, up to the end of observation or the
+        # horizon; converted when the conversion's unit ends within that; else censored there
+        limit = until - entered if horizon is None else min(until - entered, horizon)
+        if limit < 0:
+            continue
+        if resolution:
+            limit = limit // resolution * resolution
+        if converted is not None:
             d = converted - entered
             if resolution:
-                d = math.ceil(d / resolution) * resolution
-            durs.append((d, True))
-        else:
-            d = observed if horizon is None else min(observed, horizon)
-            if d < 0:
+                d = -(-d // resolution) * resolution
+            if d <= limit:
+                durs.append((d, True))
                 continue
-            if resolution:
-                d = math.floor(d / resolution) * resolution
-            durs.append((d, False))
+        durs.append((limit, False))
     total = len(durs)
     points = []
     s = 1.0
@@ -163,9 +164,23 @@ def main():
     print(f"planted: at 6 days truth {0.3 * (1 - math.exp(-3)):.4f}, "
           f"curve {at(got, 6 * DAY)[4]:.4f}, naive {at(got, 6 * DAY)[7]:.4f}")
 
-    # the same with a 1-hour resolution
+    # the same with a 1-hour and a 1-day resolution: equal to the reference, and the daily
+    # curve still finds the truth at whole days (being at risk must not depend on converting)
     got = curve("SELECT cq.conversion_curve(entered, converted, until, '7 days', '1 hour') FROM kmt")
     compare("planted_hourly", got, km_reference(users, horizon=7 * DAY, resolution=3600))
+    got = curve("SELECT cq.conversion_curve(entered, converted, until, '7 days', '1 day') FROM kmt")
+    compare("planted_daily", got, km_reference(users, horizon=7 * DAY, resolution=DAY))
+    for days in (1, 3, 6):
+        truth = 0.3 * (1 - math.exp(-days / 2))
+        p = at(got, days * DAY)
+        se = (p[6] - p[5]) / (2 * Z)
+        print(f"planted daily: {days} d: truth {truth:.4f} curve {p[4]:.4f} se {se:.4f}")
+        expect(f"planted_daily.km_near_truth_at_{days}d", abs(p[4] - truth) < 4 * se,
+               f"km {p[4]:.4f} truth {truth:.4f} se {se:.4f}")
+    # a horizon that is not a whole number of units: no unit past the last whole one
+    got = curve("SELECT cq.conversion_curve(entered, converted, until, '6 days 12 hours', '1 day') FROM kmt")
+    compare("planted_daily_half", got, km_reference(users, horizon=6.5 * DAY, resolution=DAY))
+    expect("planted_daily_half.last_unit", got and got[-1][1] <= 6 * DAY, got[-1:])
 
     # 2. planted nothing
     load("km0", [(e, None, t) for e, _, t in users])

@@ -30,7 +30,10 @@ against the truths test/data/gen_warehouse.sql plants (its header):
   revenue per user, and every bucket of the three dimensions has the users, converters and
   revenue per user of cq.campaign_quality (computed another way: cq.breakdown over the rows that
   are not copies); the late batch is refreshed without a rebuild, reading under half the rows,
-  into the states a full rebuild gives.
+  into the states a full rebuild gives;
+- conversion with windows still open (section 19): the lead funnel seen on 2025-03-15, the
+  won-deal curve's 95 % band holds the won rate of the users who entered before March (every
+  window closed by the end of the data), and the naive rate is below the band.
 """
 import os
 import re
@@ -168,6 +171,16 @@ def main():
     same = re.search(r"cohort_rows \| differ\s*\n[-+]+\n\s*(\d+) \|\s*(\d+)", s18)
     expect("daily.incremental_equals_rebuild", same is not None and int(same.group(1)) > 0
            and same.group(2) == "0", s18[-600:])
+    # section 19: seen on 2025-03-15, the curve's band holds what happened; the naive rate is below it
+    s19 = report[report.index("== 19. "):]
+    won = re.search(r"as of 2025-03-15\s*\|\s*3\s*\|[^|]*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)", s19)
+    truth = re.search(r"entrants \| lead_rate \| won_rate\s*\n[-+]+\n\s*(\d+) \|\s*([\d.]+) \|\s*([\d.]+)", s19)
+    expect("curve.parsed", won is not None and truth is not None, s19[-800:])
+    if won and truth:
+        curve, lower, upper, naive = (float(won.group(i)) for i in range(1, 5))
+        actual = float(truth.group(3))
+        expect("curve.band_holds_what_happened", lower <= actual <= upper, (lower, actual, upper))
+        expect("curve.naive_reads_low", naive < lower, (naive, lower))
     finish("check_demo")
 
 

@@ -279,3 +279,29 @@ SELECT (SELECT count(*) FROM web_7d_incremental) AS cohort_rows,
                               EXCEPT ALL SELECT dimension, day, bucket, users, converters, revenue
                                            FROM cq_internal.daily_states WHERE source = 'web_7d') d) AS differ;
 ROLLBACK;
+
+\echo
+\echo '== 19. Conversion with windows still open: lead-gen ad click -> lead -> won deal within 60 days (cq.funnel_conversion_curve) =='
+\echo '   seen on 2025-03-15, when the last six weeks of entrants are still in their window: the curve at its'
+\echo '   last point against the naive rate ...'
+SELECT 'as of 2025-03-15' AS seen, x.step, max(x.t) AS last_point,
+       round((array_agg(x.conversion ORDER BY x.t DESC))[1]::numeric, 3) AS curve,
+       round((array_agg(x.conversion_lower ORDER BY x.t DESC))[1]::numeric, 3) AS lower,
+       round((array_agg(x.conversion_upper ORDER BY x.t DESC))[1]::numeric, 3) AS upper,
+       round((array_agg(x.naive_conversion ORDER BY x.t DESC))[1]::numeric, 3) AS naive
+  FROM (SELECT p.step, p.time_to_convert AS t, p.conversion, p.conversion_lower, p.conversion_upper,
+               p.naive_conversion
+          FROM (SELECT cq.funnel_conversion_curve(st, interval '60 days', timestamptz '2025-03-15 00:00+00',
+                                                  interval '1 day') AS curve
+                  FROM (SELECT user_id, cq.funnel_events(event_time, event_name, 'ad_click', 'lead_submitted',
+                                                         'won_deal') AS st
+                          FROM shop.lead_events WHERE event_time <= '2025-03-15 00:00+00' GROUP BY user_id) s) c,
+               unnest(c.curve) p) x
+ GROUP BY x.step ORDER BY x.step;
+\echo '   ... and what happened: the users who entered before 2025-03-01, every window closed by the end of April'
+SELECT count(*) AS entrants, round(avg((cardinality(t) >= 2)::int), 3) AS lead_rate,
+       round(avg((cardinality(t) >= 3)::int), 3) AS won_rate
+  FROM (SELECT cq.funnel_step_times(cq.funnel_events(event_time, event_name, 'ad_click', 'lead_submitted', 'won_deal'),
+                                    interval '60 days') AS t
+          FROM shop.lead_events GROUP BY user_id) s
+ WHERE t[1] < '2025-03-01 00:00+00';

@@ -15,6 +15,7 @@
 #   4. one user with 1M, 2M, 4M events: time per event must not grow faster than log n
 #   5. cq.funnel_any_order and cq.funnel_completions (issue 15): from the rows against
 #      cq.window_funnel, and on the stored states against cq.funnel_stage
+#   6. cq.funnel_conversion_curve (issue 15) over the stored states against cq.funnel_report
 #
 # Environment: BENCH_EVENTS (default 5000000), BENCH_USERS (default 500000), BENCH_REPEAT
 # (default 5: the median of 5 rounds is reported; the queries alternate within a round),
@@ -148,6 +149,15 @@ SELECT format('  cq.funnel_completions from the rows: %s ms = %s x cq.window_fun
 SELECT format('  on the stored states: funnel_stage %s ms, funnel_any_order %s ms (%s x), funnel_completions %s ms (%s x)',
               round(ms[4]::numeric), round(ms[5]::numeric), round((ms[5] / ms[4])::numeric, 2),
               round(ms[6]::numeric), round((ms[6] / ms[4])::numeric, 2)) FROM r2;
+-- conversion with windows still open (issue 15, item 8): the curves of steps 2 to 4 over the
+-- stored states against the plain report of the same states (no goal: stated figures)
+CREATE TEMP TABLE r3 AS
+SELECT bench_ms(ARRAY[\$q\$SELECT cq.funnel_report(st, interval '1 day') FROM st\$q\$,
+  \$q\$SELECT cq.funnel_conversion_curve(st, interval '1 day', timestamptz '2024-01-25 00:00+00') FROM st\$q\$,
+  \$q\$SELECT cq.funnel_conversion_curve(st, interval '1 day', timestamptz '2024-01-25 00:00+00', interval '1 hour') FROM st\$q\$], $REPEAT) AS ms;
+SELECT format('  cq.funnel_conversion_curve over the stored states: %s ms exact times, %s ms hourly = %s x and %s x cq.funnel_report (%s ms)',
+              round(ms[2]::numeric), round(ms[3]::numeric), round((ms[2] / ms[1])::numeric, 2),
+              round((ms[3] / ms[1])::numeric, 2), round(ms[1]::numeric)) FROM r3;
 SQL
 
 echo "  one user, n events in random order (time per event should stay flat, O(n log n) at worst):"

@@ -160,17 +160,21 @@ check_pushed('funnel_report_state(windows)',
 check_pushed('funnel_report_state(windows, mode)',
 	"cq.funnel_report_state(st, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_increase')", 'states');
 check_pushed('funnel_report_rollup', 'cq.funnel_report_rollup(r)', 'report_states');
-# cq.funnel_revenue (1.3) has an internal state, which Citus cannot ship between nodes: it runs
-# whole on the workers grouped by user_id, and otherwise pulls the per-user states to the
-# coordinator and aggregates there; either way the single-node answer
+# cq.funnel_revenue (1.3) and cq.funnel_conversion_curve (1.4) have an internal state, which
+# Citus cannot ship between nodes: they run whole on the workers grouped by user_id, and
+# otherwise pull the per-user states to the coordinator and aggregate there; either way the
+# single-node answer
 for my $rev ("cq.funnel_revenue(st, (user_id * 1.5)::float8, interval '2 days')",
-	"cq.funnel_revenue(st, (user_id % 13)::float8, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_order')")
+	"cq.funnel_revenue(st, (user_id % 13)::float8, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_order')",
+	"cq.funnel_conversion_curve(st, interval '2 days', timestamptz '2024-01-20 00:00+00')",
+	"cq.funnel_conversion_curve(st, interval '2 days', timestamptz '2024-01-20 00:00+00', interval '1 hour')")
 {
+	my ($fn) = $rev =~ /^cq\.(\w+)/;
 	for my $group ('user_id % 7', 'user_id', 'true')
 	{
 		my $got = answers('states', $group, $rev);
 		my $want = answers('states_local', $group, $rev);
-		ok($got eq $want && $got ne '', "funnel_revenue: grouped by $group, the single-node answer")
+		ok($got eq $want && $got ne '', "$fn: grouped by $group, the single-node answer")
 		  or diag(substr($got, 0, 300) . "\n  vs\n" . substr($want, 0, 300));
 	}
 }
