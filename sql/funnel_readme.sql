@@ -155,3 +155,14 @@ SELECT p.step, p.time_to_convert, p.at_risk, p.converted, round(p.conversion::nu
                                (6, '2024-05-09 12:00+00', 'view')) v(u, ts, e)
                  GROUP BY u) s) q,
        unnest(q.curve) p;
+
+-- sequence patterns: a view, later a cart, and a purchase within 30 minutes of that cart
+SELECT u, cq.sequence_match('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'cart', e = 'buy') AS matched,
+       cq.sequence_count('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'cart', e = 'buy') AS times,
+       cq.sequence_match_events('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'cart', e = 'buy') AS events
+  FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view'), (1, '2024-05-01 10:05+00', 'cart'),
+               (1, '2024-05-01 10:20+00', 'buy'), (1, '2024-05-01 11:00+00', 'view'),
+               (1, '2024-05-01 11:10+00', 'cart'), (1, '2024-05-01 11:25+00', 'buy'),
+               (2, '2024-05-01 10:00+00', 'view'), (2, '2024-05-01 10:01+00', 'cart'),
+               (2, '2024-05-01 12:00+00', 'buy')) v(u, ts, e)
+ GROUP BY u ORDER BY u;
