@@ -166,3 +166,12 @@ SELECT u, cq.sequence_match('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'car
                (2, '2024-05-01 10:00+00', 'view'), (2, '2024-05-01 10:01+00', 'cart'),
                (2, '2024-05-01 12:00+00', 'buy')) v(u, ts, e)
  GROUP BY u ORDER BY u;
+
+-- hold a property constant: the order id must be the same across the steps
+SELECT u, cq.window_funnel_by_key(interval '1 day', o, ts, e = 'cart', e = 'checkout', e = 'paid') AS by_order,
+       cq.window_funnel(interval '1 day', ts, e = 'cart', e = 'checkout', e = 'paid') AS plain
+  FROM (VALUES (1, 'o1', timestamptz '2024-05-01 10:00+00', 'cart'), (1, 'o2', '2024-05-01 10:05+00', 'checkout'),
+               (1, 'o2', '2024-05-01 10:06+00', 'paid'),
+               (2, 'o3', '2024-05-01 11:00+00', 'cart'), (2, 'o3', '2024-05-01 11:02+00', 'checkout'),
+               (2, 'o3', '2024-05-01 11:03+00', 'paid')) v(u, o, ts, e)
+ GROUP BY u ORDER BY u;

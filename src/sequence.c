@@ -184,8 +184,9 @@ seq_same_pattern(const text *a, const text *b)
 /*
  * sequence_transfn(internal, pattern text, ts timestamptz, conditions
  *		boolean[]) returns internal
- *		One row: kept when it satisfies at least one condition (a NULL
- *		condition is false); a NULL time or condition array skips the row.
+ *		One row: kept when it satisfies at least one condition; a NULL
+ *		time, condition array or condition skips the row (as a NULL step
+ *		does in cq.window_funnel).
  *		The pattern is parsed on the group's first row (a bad pattern is an
  *		error even when no row matches) and must not change.
  */
@@ -241,18 +242,9 @@ sequence_transfn(PG_FUNCTION_ARGS)
 	}
 	if (PG_ARGISNULL(2))
 		PG_RETURN_POINTER(agg);
+	/* a NULL condition leaves the row out, as a NULL step does in cq.window_funnel */
 	if (!cq_bool_array_mask(conds, nconds, &mask))
-	{
-		/* some conditions are NULL: those count as false */
-		Datum	   *vals;
-		bool	   *nulls;
-		int			n;
-
-		deconstruct_array(conds, BOOLOID, 1, true, TYPALIGN_CHAR, &vals, &nulls, &n);
-		for (int i = 0; i < n; i++)
-			if (!nulls[i] && DatumGetBool(vals[i]))
-				mask |= ((uint32) 1) << i;
-	}
+		PG_RETURN_POINTER(agg);
 	if (mask != 0)
 		agg->rows = cq_funnel_state_add(agg->rows, PG_GETARG_TIMESTAMPTZ(2), mask, aggcxt);
 	PG_RETURN_POINTER(agg);

@@ -73,7 +73,7 @@ CREATE AGGREGATE cq.sequence_match_events(pattern text, ts timestamptz, VARIADIC
 );
 
 COMMENT ON AGGREGATE cq.sequence_match(text, timestamptz, boolean[]) IS
-'ClickHouse''s sequenceMatch(pattern)(ts, cond1, ...): does the group''s rows, in time order, match the pattern? Rows satisfying no condition are not events; a NULL condition is false.';
+'ClickHouse''s sequenceMatch(pattern)(ts, cond1, ...): does the group''s rows, in time order, match the pattern? Rows satisfying no condition are not events; a row with a NULL time or condition is left out.';
 COMMENT ON AGGREGATE cq.sequence_count(text, timestamptz, boolean[]) IS
 'ClickHouse''s sequenceCount: the number of non-overlapping matches of the pattern in the group''s rows.';
 COMMENT ON AGGREGATE cq.sequence_match_events(text, timestamptz, boolean[]) IS
