@@ -9,8 +9,9 @@
  *
  * The state keeps each row as a funnel row (16 bytes: time, steps, and the
  * key's number in the group's dictionary in the row's spare word) and the
- * dictionary of the group's distinct keys (an open-addressing table over a
- * 64-bit hash, each key compared in full).  Partial states are serialized
+ * dictionary of the group's distinct keys (their bytes in one buffer; found
+ * by a linear search up to 8 keys, then through an open-addressing table;
+ * each key compared in full).  Partial states are serialized
  * with their keys and merged by renumbering, so the aggregate runs in
  * parallel.  The final function sorts the rows once by (key, time, steps)
  * and runs cq_funnel_scan, the scan of cq.window_funnel, on each key's run.
@@ -29,50 +30,82 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-/* One distinct key of the group */
+/* One distinct key of the group: its bytes in the state's key buffer */
 typedef struct KeyEntry
 {
-	uint64		hash;
-	text	   *key;
+	uint32		hash;
+	int32		off;
+	int32		len;
 } KeyEntry;
+
+/* Up to this many keys, a key is found by a linear search (no table) */
+#define KEY_LINEAR_MAX		8
 
 typedef struct KeyFunnel
 {
-	FunnelParams p;
+	int64		window;
+	uint32		mode;
+	int32		nsteps;
+	/* the window and mode as first passed: later rows are compared with them */
+	Interval	window_raw;
+	text	   *mode_raw;		/* NULL without a mode argument */
 	/* the rows: ts, mask, and the key's number in `reserved` */
 	FunnelEvent *rows;
 	int64		nrows;
 	int64		caprows;
-	/* the keys, by number, and an open-addressing table of numbers + 1 */
+	/* the keys, by number, their bytes one after the other */
 	KeyEntry   *keys;
 	int32		nkeys;
 	int32		capkeys;
+	char	   *keybuf;
+	int32		keylen;
+	int32		keycap;
+	/* past KEY_LINEAR_MAX keys: open addressing, slots hold numbers + 1 */
 	int32	   *slots;
-	int32		nslots;			/* a power of two, at least twice nkeys */
+	int32		nslots;
 } KeyFunnel;
 
-/* A new empty state for params p, in the current memory context */
+/* A new empty state, in the current memory context */
 static KeyFunnel *
-key_funnel_new(const FunnelParams *p)
+key_funnel_new(int nsteps, int64 window, uint32 mode)
 {
 	KeyFunnel  *kf = palloc0(sizeof(KeyFunnel));
 
-	kf->p = *p;
-	kf->nslots = 8;
-	kf->slots = palloc0(sizeof(int32) * kf->nslots);
+	kf->nsteps = nsteps;
+	kf->window = window;
+	kf->mode = mode;
 	return kf;
 }
 
-/* Put key number id (hash h) in its slot */
+/* Rebuild the table of slots for the keys, at most a quarter full */
 static void
-key_slot_put(KeyFunnel *kf, uint64 h, int32 id)
+key_slots_rebuild(KeyFunnel *kf)
 {
-	uint32		mask = (uint32) kf->nslots - 1;
-	uint32		i = (uint32) h & mask;
+	int32		n = 64;
 
-	while (kf->slots[i] != 0)
-		i = (i + 1) & mask;
-	kf->slots[i] = id + 1;
+	while (n < kf->nkeys * 4)
+		n *= 2;
+	if (kf->slots)
+		pfree(kf->slots);
+	kf->nslots = n;
+	kf->slots = palloc_extended(sizeof(int32) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int32 k = 0; k < kf->nkeys; k++)
+	{
+		uint32		i = kf->keys[k].hash & (uint32) (n - 1);
+
+		while (kf->slots[i] != 0)
+			i = (i + 1) & (uint32) (n - 1);
+		kf->slots[i] = k + 1;
+	}
+}
+
+/* Is key k the bytes s[0 .. len) with hash h? */
+static inline bool
+key_is(const KeyFunnel *kf, int32 k, uint32 h, const char *s, int len)
+{
+	const KeyEntry *e = &kf->keys[k];
+
+	return e->hash == h && e->len == len && memcmp(kf->keybuf + e->off, s, len) == 0;
 }
 
 /*
@@ -83,39 +116,59 @@ key_slot_put(KeyFunnel *kf, uint64 h, int32 id)
 static int32
 key_id(KeyFunnel *kf, const char *s, int len)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) s, len, 0);
-	uint32		mask = (uint32) kf->nslots - 1;
-	uint32		i = (uint32) h & mask;
+	uint32		h = hash_bytes((const unsigned char *) s, len);
 	int32		id;
 
-	for (; kf->slots[i] != 0; i = (i + 1) & mask)
+	if (kf->slots == NULL)
 	{
-		KeyEntry   *e = &kf->keys[kf->slots[i] - 1];
-
-		if (e->hash == h && VARSIZE_ANY_EXHDR(e->key) == (Size) len &&
-			memcmp(VARDATA_ANY(e->key), s, len) == 0)
-			return kf->slots[i] - 1;
+		for (int32 k = 0; k < kf->nkeys; k++)
+			if (key_is(kf, k, h, s, len))
+				return k;
 	}
+	else
+	{
+		uint32		mask = (uint32) kf->nslots - 1;
+
+		for (uint32 i = h & mask; kf->slots[i] != 0; i = (i + 1) & mask)
+			if (key_is(kf, kf->slots[i] - 1, h, s, len))
+				return kf->slots[i] - 1;
+	}
+	/* a new key */
 	if (kf->nkeys == kf->capkeys)
 	{
-		kf->capkeys = kf->capkeys ? kf->capkeys * 2 : 4;
+		kf->capkeys = kf->capkeys ? kf->capkeys * 2 : 8;
 		kf->keys = kf->keys ? repalloc_huge(kf->keys, sizeof(KeyEntry) * kf->capkeys) :
 			palloc(sizeof(KeyEntry) * kf->capkeys);
 	}
+	if ((int64) kf->keylen + len > kf->keycap)
+	{
+		int64		cap = Max((int64) kf->keycap * 2, (int64) kf->keylen + len + 96);
+
+		if (cap > PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the keys of one cq.window_funnel_by_key group pass 2 GB")));
+		kf->keycap = (int32) cap;
+		kf->keybuf = kf->keybuf ? repalloc_huge(kf->keybuf, kf->keycap) :
+			palloc_extended(kf->keycap, MCXT_ALLOC_HUGE);
+	}
 	id = kf->nkeys++;
 	kf->keys[id].hash = h;
-	kf->keys[id].key = cstring_to_text_with_len(s, len);
-	if (kf->nkeys * 2 > kf->nslots)
+	kf->keys[id].off = kf->keylen;
+	kf->keys[id].len = len;
+	memcpy(kf->keybuf + kf->keylen, s, len);
+	kf->keylen += len;
+	if (kf->nkeys > KEY_LINEAR_MAX && (kf->slots == NULL || kf->nkeys * 2 > kf->nslots))
+		key_slots_rebuild(kf);
+	else if (kf->slots != NULL)
 	{
-		/* grow the table and put every key back */
-		pfree(kf->slots);
-		kf->nslots *= 2;
-		kf->slots = palloc_extended(sizeof(int32) * kf->nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		for (int32 k = 0; k < kf->nkeys; k++)
-			key_slot_put(kf, kf->keys[k].hash, k);
-	}
-	else
+		uint32		mask = (uint32) kf->nslots - 1;
+		uint32		i = h & mask;
+
+		while (kf->slots[i] != 0)
+			i = (i + 1) & mask;
 		kf->slots[i] = id + 1;
+	}
 	return id;
 }
 
@@ -133,6 +186,18 @@ key_funnel_add(KeyFunnel *kf, int64 ts, uint32 mask, int32 id)
 	kf->rows[kf->nrows].mask = mask;
 	kf->rows[kf->nrows].reserved = (uint32) id;
 	kf->nrows++;
+}
+
+/* The same settings (22023 otherwise) */
+static void
+key_funnel_same(const KeyFunnel *kf, int nsteps, int64 window, uint32 mode)
+{
+	cq_funnel_check_step_count("cq.window_funnel_by_key", "steps", kf->nsteps, nsteps);
+	if (kf->window != window || kf->mode != mode)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window and mode of cq.window_funnel_by_key must be the same for every row of a group"),
+				 errhint("Pass constants.")));
 }
 
 /*
@@ -174,49 +239,44 @@ window_funnel_by_key_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cq.window_funnel_by_key takes 1 to %d steps, got %d", CQ_FUNNEL_MAX_STEPS, nsteps),
 				 errhint("Pass the steps as separate boolean arguments after the time.")));
+	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window and mode of cq.window_funnel_by_key must not be NULL"),
+				 errhint("Pass a window such as '1 day', and '' for the default mode.")));
 	if (kf == NULL)
 	{
-		FunnelParams p;
-
-		if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("window and mode of cq.window_funnel_by_key must not be NULL"),
-					 errhint("Pass a window such as '1 day', and '' for the default mode.")));
-		memset(&p, 0, sizeof(p));
-		p.nsteps = nsteps;
-		p.window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window");
-		if (has_mode)
-		{
-			text	   *mode = PG_GETARG_TEXT_PP(2);
-
-			p.mode = cq_funnel_parse_mode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode));
-		}
-		old = MemoryContextSwitchTo(aggcxt);
-		kf = key_funnel_new(&p);
-		MemoryContextSwitchTo(old);
-	}
-	else
-	{
 		uint32		mode = 0;
+		int64		window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window");
 
-		cq_funnel_check_step_count("cq.window_funnel_by_key", "steps", kf->p.nsteps, nsteps);
-		if (has_mode && !PG_ARGISNULL(2))
+		if (has_mode)
 			mode = cq_funnel_parse_mode(VARDATA_ANY(PG_GETARG_TEXT_PP(2)),
 										VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)));
-		if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)) || mode != kf->p.mode ||
-			cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window") != kf->p.window)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("window and mode of cq.window_funnel_by_key must be the same for every row of a group"),
-					 errhint("Pass constants.")));
+		old = MemoryContextSwitchTo(aggcxt);
+		kf = key_funnel_new(nsteps, window, mode);
+		kf->window_raw = *PG_GETARG_INTERVAL_P(1);
+		if (has_mode)
+			kf->mode_raw = (text *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(2));
+		MemoryContextSwitchTo(old);
+	}
+	else if (nsteps != kf->nsteps ||
+			 memcmp(PG_GETARG_INTERVAL_P(1), &kf->window_raw, sizeof(Interval)) != 0 ||
+			 (has_mode && (kf->mode_raw == NULL ||
+						   VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)) != VARSIZE_ANY_EXHDR(kf->mode_raw) ||
+						   memcmp(VARDATA_ANY(PG_GETARG_TEXT_PP(2)), VARDATA_ANY(kf->mode_raw),
+								  VARSIZE_ANY_EXHDR(kf->mode_raw)) != 0)))
+	{
+		/* not the first row's spelling: the same values are still accepted */
+		key_funnel_same(kf, nsteps, cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window"),
+						has_mode ? cq_funnel_parse_mode(VARDATA_ANY(PG_GETARG_TEXT_PP(2)),
+														VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2))) : 0);
 	}
 	if (PG_ARGISNULL(key_arg) || PG_ARGISNULL(key_arg + 1))
 		PG_RETURN_POINTER(kf);
 	/* a NULL step leaves the row out, as in cq.window_funnel */
 	if (!cq_bool_array_mask(steps, nsteps, &mask))
 		PG_RETURN_POINTER(kf);
-	if (mask == 0 && kf->p.mode == 0)
+	if (mask == 0 && kf->mode == 0)
 		PG_RETURN_POINTER(kf);
 	key = PG_GETARG_TEXT_PP(key_arg);
 	old = MemoryContextSwitchTo(aggcxt);
@@ -250,19 +310,12 @@ window_funnel_by_key_combine(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcxt);
 	if (a == NULL)
-		a = key_funnel_new(&b->p);
+		a = key_funnel_new(b->nsteps, b->window, b->mode);
 	else
-	{
-		cq_funnel_check_step_count("cq.window_funnel_by_key", "steps", a->p.nsteps, b->p.nsteps);
-		if (a->p.window != b->p.window || a->p.mode != b->p.mode)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("window and mode of cq.window_funnel_by_key must be the same for every row of a group"),
-					 errhint("Pass constants.")));
-	}
+		key_funnel_same(a, b->nsteps, b->window, b->mode);
 	renumber = palloc(sizeof(int32) * Max(b->nkeys, 1));
 	for (int32 k = 0; k < b->nkeys; k++)
-		renumber[k] = key_id(a, VARDATA_ANY(b->keys[k].key), VARSIZE_ANY_EXHDR(b->keys[k].key));
+		renumber[k] = key_id(a, b->keybuf + b->keys[k].off, b->keys[k].len);
 	for (int64 i = 0; i < b->nrows; i++)
 	{
 		CQ_BULK_CHECK(i);
@@ -287,14 +340,14 @@ window_funnel_by_key_serialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, kf->p.nsteps);
-	pq_sendint64(&buf, kf->p.window);
-	pq_sendint32(&buf, kf->p.mode);
+	pq_sendint32(&buf, kf->nsteps);
+	pq_sendint64(&buf, kf->window);
+	pq_sendint32(&buf, kf->mode);
 	pq_sendint32(&buf, kf->nkeys);
 	for (int32 k = 0; k < kf->nkeys; k++)
 	{
-		pq_sendint32(&buf, VARSIZE_ANY_EXHDR(kf->keys[k].key));
-		pq_sendbytes(&buf, VARDATA_ANY(kf->keys[k].key), VARSIZE_ANY_EXHDR(kf->keys[k].key));
+		pq_sendint32(&buf, kf->keys[k].len);
+		pq_sendbytes(&buf, kf->keybuf + kf->keys[k].off, kf->keys[k].len);
 	}
 	pq_sendint64(&buf, kf->nrows);
 	for (int64 i = 0; i < kf->nrows; i++)
@@ -329,26 +382,27 @@ window_funnel_by_key_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	MemoryContext old;
 	StringInfoData buf;
-	FunnelParams p;
 	KeyFunnel  *kf;
+	int32		nsteps;
+	int64		window;
+	uint32		mode;
 	int32		nkeys;
 	int64		nrows;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "window_funnel_by_key_deserialize called in non-aggregate context");
 	cq_bytea_reader(&buf, raw);
-	memset(&p, 0, sizeof(p));
 	if (buf.len < 20)
 		key_funnel_bad();
-	p.nsteps = pq_getmsgint(&buf, 4);
-	p.window = pq_getmsgint64(&buf);
-	p.mode = (uint32) pq_getmsgint(&buf, 4);
+	nsteps = pq_getmsgint(&buf, 4);
+	window = pq_getmsgint64(&buf);
+	mode = (uint32) pq_getmsgint(&buf, 4);
 	nkeys = pq_getmsgint(&buf, 4);
-	if (p.nsteps < 1 || p.nsteps > CQ_FUNNEL_MAX_STEPS || p.window < 0 || nkeys < 0 ||
+	if (nsteps < 1 || nsteps > CQ_FUNNEL_MAX_STEPS || window < 0 || nkeys < 0 ||
 		nkeys > (buf.len - buf.cursor) / 4)
 		key_funnel_bad();
 	old = MemoryContextSwitchTo(aggcxt);
-	kf = key_funnel_new(&p);
+	kf = key_funnel_new(nsteps, window, mode);
 	for (int32 k = 0; k < nkeys; k++)
 	{
 		int32		len;
@@ -370,7 +424,7 @@ window_funnel_by_key_deserialize(PG_FUNCTION_ARGS)
 		int32		id = pq_getmsgint(&buf, 4);
 
 		CQ_BULK_CHECK(i);
-		if (id < 0 || id >= nkeys || (p.nsteps < 32 && (mask >> p.nsteps) != 0))
+		if (id < 0 || id >= nkeys || (nsteps < 32 && (mask >> nsteps) != 0))
 			key_funnel_bad();
 		key_funnel_add(kf, ts, mask, id);
 	}
@@ -403,22 +457,38 @@ Datum
 window_funnel_by_key_finalfn(PG_FUNCTION_ARGS)
 {
 	KeyFunnel  *kf = PG_ARGISNULL(0) ? NULL : (KeyFunnel *) PG_GETARG_POINTER(0);
+	FunnelParams p;
 	int			best = 0;
 	int64		i = 0;
 
 	if (kf == NULL)
 		PG_RETURN_NULL();
+	/* (only the fields one window without exclusions reads: p is large) */
+	p.nsteps = kf->nsteps;
+	p.mode = kf->mode;
+	p.per_step = false;
+	p.window = kf->window;
+	p.nexclusions = 0;
 	cq_sort(kf->rows, kf->nrows, sizeof(FunnelEvent), cmp_key_row, NULL);
-	while (i < kf->nrows && best < kf->p.nsteps)
+	while (i < kf->nrows && best < kf->nsteps)
 	{
 		int64		j = i;
 		int			stage;
 
+		uint32		have = 0;
+		int			reachable = 0;
+
 		while (j < kf->nrows && kf->rows[j].reserved == kf->rows[i].reserved)
-			j++;
-		/* the run of one key (the scan reads time and steps, not the spare word) */
-		stage = cq_funnel_scan(&kf->rows[i], (int32) (j - i), &kf->p, NULL);
-		best = Max(best, stage);
+			have |= kf->rows[j++].mask;
+		/* a key whose rows lack step k cannot pass stage k - 1: no scan if that is no better */
+		while (reachable < kf->nsteps && (have >> reachable) & 1)
+			reachable++;
+		if (reachable > best)
+		{
+			/* the run of one key (the scan reads time and steps, not the spare word) */
+			stage = cq_funnel_scan(&kf->rows[i], (int32) (j - i), &p, NULL);
+			best = Max(best, stage);
+		}
 		i = j;
 	}
 	PG_RETURN_INT32(best);
