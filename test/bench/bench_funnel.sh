@@ -16,8 +16,8 @@
 #   5. cq.funnel_any_order and cq.funnel_completions (issue 15): from the rows against
 #      cq.window_funnel, and on the stored states against cq.funnel_stage
 #   6. cq.funnel_conversion_curve (issue 15) over the stored states against cq.funnel_report
-#   7. cq.window_funnel_by_key (issue 15) against cq.window_funnel and the per-(user, key) SQL;
-#      cq.sequence_match and cq.sequence_count (issue 15): from the rows against
+#   7. cq.window_funnel_by_key (issue 15) against cq.window_funnel and the per-(user, key) SQL
+#   8. cq.sequence_match and cq.sequence_count (issue 15): from the rows against
 #      cq.window_funnel, and on the stored states against cq.funnel_stage
 #
 # Environment: BENCH_EVENTS (default 5000000), BENCH_USERS (default 500000), BENCH_REPEAT
