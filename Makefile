@@ -41,6 +41,10 @@ OBJS = \
 	src/funnel_count.o \
 	src/funnel_revenue.o \
 	src/funnel_survival.o \
+	src/funnel_key.o \
+	src/funnel_paths.o \
+	src/sequence.o \
+	src/sequence_pattern.o \
 	src/funnel_retention.o \
 	src/funnel_codec.o \
 	src/signal.o \
@@ -69,6 +73,9 @@ SQL_SOURCES = \
 	src/funnel_count.sql \
 	src/funnel_revenue.sql \
 	src/funnel_survival.sql \
+	src/funnel_key.sql \
+	src/funnel_paths.sql \
+	src/sequence.sql \
 	src/signal.sql \
 	src/rank.sql \
 	src/report.sql \
@@ -87,7 +94,8 @@ SQL_SOURCES = \
 # 1.3's, and the updates 1.0 -> 1.1, 1.1 -> 1.2 and 1.2 -> 1.3, are kept in src/released/
 # as they were released and pass through SQL_FILTER like the current script (PostgreSQL
 # 13/14).  The update to 1.4 is its own steps followed by what 1.4 adds, taken from the
-# same source as the install (src/funnel_survival.sql).
+# same sources as the install (src/funnel_survival.sql, src/funnel_key.sql,
+# src/funnel_paths.sql, src/sequence.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.3.sql \
@@ -123,6 +131,9 @@ REGRESS = \
 	funnel_count \
 	funnel_revenue \
 	funnel_survival \
+	funnel_key \
+	funnel_paths \
+	sequence \
 	funnel_hardening \
 	signal_quality \
 	signal_state \
@@ -187,7 +198,7 @@ conversion_quality--1.1--1.2.sql: src/released/conversion_quality--1.1--1.2.sql
 conversion_quality--1.2--1.3.sql: src/released/conversion_quality--1.2--1.3.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.3--1.4.sql: src/update--1.3--1.4.sql src/funnel_survival.sql
+conversion_quality--1.3--1.4.sql: src/update--1.3--1.4.sql src/funnel_survival.sql src/funnel_key.sql src/funnel_paths.sql src/sequence.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -155,3 +155,40 @@ SELECT p.step, p.time_to_convert, p.at_risk, p.converted, round(p.conversion::nu
                                (6, '2024-05-09 12:00+00', 'view')) v(u, ts, e)
                  GROUP BY u) s) q,
        unnest(q.curve) p;
+
+-- sequence patterns: a view, later a cart, and a purchase within 30 minutes of that cart
+SELECT u, cq.sequence_match('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'cart', e = 'buy') AS matched,
+       cq.sequence_count('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'cart', e = 'buy') AS times,
+       cq.sequence_match_events('(?1).*(?2)(?t<=1800)(?3)', ts, e = 'view', e = 'cart', e = 'buy') AS events
+  FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'view'), (1, '2024-05-01 10:05+00', 'cart'),
+               (1, '2024-05-01 10:20+00', 'buy'), (1, '2024-05-01 11:00+00', 'view'),
+               (1, '2024-05-01 11:10+00', 'cart'), (1, '2024-05-01 11:25+00', 'buy'),
+               (2, '2024-05-01 10:00+00', 'view'), (2, '2024-05-01 10:01+00', 'cart'),
+               (2, '2024-05-01 12:00+00', 'buy')) v(u, ts, e)
+ GROUP BY u ORDER BY u;
+
+-- hold a property constant: the order id must be the same across the steps
+SELECT u, cq.window_funnel_by_key(interval '1 day', o, ts, e = 'cart', e = 'checkout', e = 'paid') AS by_order,
+       cq.window_funnel(interval '1 day', ts, e = 'cart', e = 'checkout', e = 'paid') AS plain
+  FROM (VALUES (1, 'o1', timestamptz '2024-05-01 10:00+00', 'cart'), (1, 'o2', '2024-05-01 10:05+00', 'checkout'),
+               (1, 'o2', '2024-05-01 10:06+00', 'paid'),
+               (2, 'o3', '2024-05-01 11:00+00', 'cart'), (2, 'o3', '2024-05-01 11:02+00', 'checkout'),
+               (2, 'o3', '2024-05-01 11:03+00', 'paid')) v(u, o, ts, e)
+ GROUP BY u ORDER BY u;
+
+-- paths around a step: what users did right after the cart (the two next events), and the top paths
+WITH ev(u, ts, e) AS (
+    VALUES (1, timestamptz '2024-05-01 10:00+00', 'view'), (1, '2024-05-01 10:01+00', 'cart'),
+           (1, '2024-05-01 10:02+00', 'shipping_info'), (1, '2024-05-01 10:03+00', 'buy'),
+           (2, '2024-05-01 11:00+00', 'view'), (2, '2024-05-01 11:01+00', 'cart'),
+           (2, '2024-05-01 11:02+00', 'shipping_info'), (2, '2024-05-01 11:05+00', 'exit'),
+           (3, '2024-05-01 12:00+00', 'view'), (3, '2024-05-01 12:01+00', 'cart'),
+           (3, '2024-05-01 12:03+00', 'coupon_search'), (3, '2024-05-01 12:09+00', 'exit'),
+           (4, '2024-05-01 13:00+00', 'view'), (4, '2024-05-01 13:05+00', 'exit')),
+paths AS (
+    SELECT u, cq.funnel_next_events(interval '1 hour', ts, e, 2, 2, e = 'view', e = 'cart', e = 'buy') AS path,
+           cq.window_funnel(interval '1 hour', ts, e = 'view', e = 'cart', e = 'buy') AS stage
+      FROM ev GROUP BY u)
+SELECT path, count(*) AS users, count(*) FILTER (WHERE stage = 2) AS dropped_off_at_cart
+  FROM paths WHERE path IS NOT NULL
+ GROUP BY path ORDER BY users DESC, path;

@@ -19,6 +19,8 @@
  *	  funnel_retention.c cq.retention
  *	  funnel_count.c	any order and completions
  *	  funnel_revenue.c	cq.funnel_revenue
+ *	  funnel_key.c		cq.window_funnel_by_key (a property held constant)
+ *	  funnel_paths.c	cq.funnel_next_events (paths around a step)
  *	  funnel_survival.c	the conversion curves with windows still open
  *						(Kaplan-Meier: cq.conversion_curve,
  *						cq.funnel_conversion_curve)

@@ -10,7 +10,7 @@ to long and random per-step windows, then for every valid mode (24 combinations)
   - cq.funnel_stage / cq.funnel_step_times on the stored cq.funnel_events state, with one window
     and with per-step windows (every other user), and with excluded events (30 % of the users
     with 3+ conditions); cq.funnel_completions with one window, with and without exclusions;
-and once: cq.funnel_any_order, cq.window_funnel without mode, cq.funnel_rollup of per-user partial states (3 parts per
+and once: cq.funnel_any_order, cq.window_funnel without mode, cq.window_funnel_by_key (4 modes), cq.funnel_rollup of per-user partial states (3 parts per
 user) read back in two modes, text round trip of every state, and cq.retention.
 Every answer must equal the reference exactly.  Exit 0 = pass.
 """
@@ -271,6 +271,21 @@ def main():
                              "FROM fr_ev GROUP BY uid"):
         if int(got) != exp0[int(uid)]:
             fail("window_funnel (no mode)", int(uid), int(got), exp0[int(uid)])
+
+    # holding a property constant: each row's key is its row number mod 3 (NULL for every fifth
+    # row): the best stage over the keys, each key's rows through the reference funnel
+    for mode in ("", "strict_order", "strict_once", "strict_deduplication,strict_increase"):
+        got = copy_out("SELECT uid, cq.window_funnel_by_key(w, '%s', CASE WHEN rowno %% 5 <> 4 "
+                       "THEN (rowno %% 3)::text END, ts, VARIADIC s) FROM fr_ev GROUP BY uid" % mode)
+        for uid, stage in got:
+            uid = int(uid)
+            n, window, _ws, rows, _xs = users[uid]
+            want = 0
+            for key in {i % 3 for i in range(len(rows)) if i % 5 != 4}:
+                part = [r for i, r in enumerate(rows) if i % 5 != 4 and i % 3 == key]
+                want = max(want, ref.funnel(part, n, window, mode)[0])
+            if int(stage) != want:
+                fail("window_funnel_by_key[%s]" % mode, uid, int(stage), want)
 
     # rollup of partial states (3 parts per user, some empty) equals the whole
     for mode in ("", "strict_once,strict_order", "strict_deduplication,strict_increase"):

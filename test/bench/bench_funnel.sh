@@ -16,6 +16,9 @@
 #   5. cq.funnel_any_order and cq.funnel_completions (issue 15): from the rows against
 #      cq.window_funnel, and on the stored states against cq.funnel_stage
 #   6. cq.funnel_conversion_curve (issue 15) over the stored states against cq.funnel_report
+#   7. cq.window_funnel_by_key (issue 15) against cq.window_funnel and the per-(user, key) SQL
+#   8. cq.sequence_match and cq.sequence_count (issue 15): from the rows against
+#      cq.window_funnel, and on the stored states against cq.funnel_stage
 #
 # Environment: BENCH_EVENTS (default 5000000), BENCH_USERS (default 500000), BENCH_REPEAT
 # (default 5: the median of 5 rounds is reported; the queries alternate within a round),
@@ -158,6 +161,33 @@ SELECT bench_ms(ARRAY[\$q\$SELECT cq.funnel_report(st, interval '1 day') FROM st
 SELECT format('  cq.funnel_conversion_curve over the stored states: %s ms exact times, %s ms hourly = %s x and %s x cq.funnel_report (%s ms)',
               round(ms[2]::numeric), round(ms[3]::numeric), round((ms[2] / ms[1])::numeric, 2),
               round((ms[3] / ms[1])::numeric, 2), round(ms[1]::numeric)) FROM r3;
+-- holding a property constant (issue 15, item 1; goal <= 1.5x cq.window_funnel): the key is the
+-- event's day (a daily session), a column of a copy of the rows; cq.window_funnel over the same
+-- copy, and the same funnel per (user, day) with the best day per user in plain SQL
+CREATE UNLOGGED TABLE bench_key AS SELECT uid, ts, e, (ts::date)::text AS k FROM bench_ev;
+VACUUM ANALYZE bench_key;
+CREATE TEMP TABLE r5 AS
+SELECT bench_ms(ARRAY[\$q\$SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM bench_key GROUP BY uid\$q\$,
+  \$q\$SELECT uid, cq.window_funnel_by_key(interval '1 day', k, ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM bench_key GROUP BY uid\$q\$,
+  \$q\$SELECT uid, max(s) FROM (SELECT uid, cq.window_funnel(interval '1 day', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') AS s FROM bench_key GROUP BY uid, k) x GROUP BY uid\$q\$], $REPEAT) AS ms;
+SELECT format('  cq.window_funnel_by_key (key: the day): %s ms = %s x cq.window_funnel on the same rows (%s ms; goal <= 1.5); per (user, day) in SQL %s ms = %s x',
+              round(ms[2]::numeric), round((ms[2] / ms[1])::numeric, 2), round(ms[1]::numeric),
+              round(ms[3]::numeric), round((ms[3] / ms[1])::numeric, 2)) FROM r5;
+-- sequence patterns (issue 15, item 5): the aggregate from the rows against cq.window_funnel on
+-- the same rows, and the accessor over the stored states against cq.funnel_stage (stated figures)
+CREATE TEMP TABLE r4 AS
+SELECT bench_ms(ARRAY[\$q\$$FUNNEL\$q\$,
+  \$q\$SELECT uid, cq.sequence_match('(?1).*(?2).*(?3).*(?4)', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM bench_ev GROUP BY uid\$q\$,
+  \$q\$SELECT uid, cq.sequence_count('(?1)(?t<=86400)(?4)', ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM bench_ev GROUP BY uid\$q\$,
+  \$q\$SELECT uid, cq.funnel_stage(st, interval '1 day') FROM st\$q\$,
+  \$q\$SELECT uid, cq.sequence_match(st, '(?1).*(?2).*(?3).*(?4)') FROM st\$q\$,
+  \$q\$SELECT uid, cq.sequence_count(st, '(?1)(?t<=86400)(?4)') FROM st\$q\$], $REPEAT) AS ms;
+SELECT format('  cq.sequence_match from the rows: %s ms = %s x cq.window_funnel; cq.sequence_count with a time condition %s ms = %s x',
+              round(ms[2]::numeric), round((ms[2] / ms[1])::numeric, 2), round(ms[3]::numeric),
+              round((ms[3] / ms[1])::numeric, 2)) FROM r4;
+SELECT format('  on the stored states: funnel_stage %s ms, sequence_match %s ms (%s x), sequence_count %s ms (%s x)',
+              round(ms[4]::numeric), round(ms[5]::numeric), round((ms[5] / ms[4])::numeric, 2),
+              round(ms[6]::numeric), round((ms[6] / ms[4])::numeric, 2)) FROM r4;
 SQL
 
 echo "  one user, n events in random order (time per event should stay flat, O(n log n) at worst):"

@@ -3,7 +3,8 @@
 #
 # Each harness (test/fuzz/fuzz_*.c) links the PostgreSQL-free cores of src/ that the module
 # ships (utf8_core.c, email_core.c, identifier_core.c, key_encoding.c, phone_shim.cpp, and the
-# codecs of the stored states: codec.c with funnel_codec.c, signal_codec.c, rank_codec.c),
+# codecs of the stored states: codec.c with funnel_codec.c, signal_codec.c, rank_codec.c; the
+# sequence pattern parser and matchers, sequence_pattern.c),
 # compiled with Debian's clang-14 under -fsanitize=fuzzer,address,undefined (UBSan aborts on the first
 # report).  Each runs from its committed seeds (test/fuzz/corpus/<harness>/, read-only) plus a
 # working corpus in test/fuzz/build/corpus/<harness>/ that grows from run to run (git ignores
@@ -21,7 +22,7 @@ SECS=${1:-${FUZZ_SECONDS:-60}}
 B=$TOP/test/fuzz/build
 SRC=$TOP/src
 HARNESSES=(fuzz_email fuzz_identifier fuzz_phone fuzz_keys fuzz_funnel_state fuzz_event_signal fuzz_rank_sample
-	fuzz_funnel_scan)
+	fuzz_funnel_scan fuzz_sequence)
 
 command -v clang-14 >/dev/null && command -v clang++-14 >/dev/null ||
 	{ echo "fuzz: clang-14 not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
@@ -39,7 +40,7 @@ COMMON=(-g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -iquote "$SRC")
 mkdir -p "$B/obj"
 
 echo "fuzz: building the harnesses with clang-14 (ASan + UBSan) in $B"
-for c in utf8_core email_core identifier_core key_encoding codec funnel_codec signal_codec rank_codec; do
+for c in utf8_core email_core identifier_core key_encoding codec funnel_codec signal_codec rank_codec sequence_pattern; do
 	clang-14 -std=c99 "${COMMON[@]}" "${SAN[@]}" -c "$SRC/$c.c" -o "$B/obj/$c.o"
 done
 clang++-14 -std=c++14 "${COMMON[@]}" "${SAN[@]}" -c "$SRC/phone_shim.cpp" -o "$B/obj/phone_shim.o"
@@ -69,6 +70,8 @@ for h in funnel_state:funnel_codec event_signal:signal_codec rank_sample:rank_co
 	link "$B/obj/fuzz_${h%%:*}.o" "$B/obj/${h#*:}.o" "$B/obj/codec.o" "$PGLIB/libpgcommon.a" \
 		"$PGLIB/libpgport.a" -lm -o "$B/fuzz_${h%%:*}"
 done
+link "$B/obj/fuzz_sequence.o" "$B/obj/sequence_pattern.o" "$B/obj/codec.o" "$PGLIB/libpgcommon.a" \
+	"$PGLIB/libpgport.a" -lm -o "$B/fuzz_sequence"
 link "$B/obj/fuzz_funnel_scan.o" "$B/obj/funnel_scan.o" "$B/obj/funnel_scan_once.o" \
 	"$B/obj/pg_stubs.o" "$PGLIB/libpgport.a" "$PGLIB/libpgcommon.a" -lm -o "$B/fuzz_funnel_scan"
 

@@ -178,6 +178,35 @@ for my $rev ("cq.funnel_revenue(st, (user_id * 1.5)::float8, interval '2 days')"
 		  or diag(substr($got, 0, 300) . "\n  vs\n" . substr($want, 0, 300));
 	}
 }
+# the 1.4 aggregates over rows with internal states: holding a property constant, paths
+# around a step and the sequence patterns, grouped three ways; and the sequence accessors over the stored states
+for my $agg ("cq.window_funnel_by_key(interval '2 days', ((user_id + extract(day FROM ts)::int) % 4)::text, ts, "
+	  . "event_name = 'view', event_name = 'cart', event_name = 'checkout', event_name = 'buy')",
+	"cq.window_funnel_by_key(interval '2 days', 'strict_order', (extract(day FROM ts)::int % 3)::text, ts, "
+	  . "event_name = 'view', event_name = 'cart', event_name = 'checkout')",
+	"cq.funnel_next_events(interval '2 days', ts, event_name, 2, 3, event_name = 'view', event_name = 'cart', "
+	  . "event_name = 'checkout')",
+	"cq.funnel_next_events(interval '2 days', ts, event_name, 1, -2, event_name = 'cart', event_name = 'buy')",
+	"cq.sequence_match('(?1).*(?2)(?t<=86400)(?3)', ts, event_name = 'view', event_name = 'cart', event_name = 'buy')",
+	"cq.sequence_count('(?1).*(?2)', ts, event_name = 'view', event_name = 'buy')",
+	"cq.sequence_match_events('(?1)(?t>3600)(?2)', ts, event_name = 'cart', event_name = 'buy')")
+{
+	my ($fn) = $agg =~ /^cq\.(\w+)/;
+	for my $group ('user_id % 7', 'user_id', 'true')
+	{
+		my $got = answers('events', $group, $agg);
+		my $want = answers('events_local', $group, $agg);
+		ok($got eq $want && $got ne '', "$fn: grouped by $group, the single-node answer")
+		  or diag(substr($got, 0, 300) . "\n  vs\n" . substr($want, 0, 300));
+	}
+}
+is($coord->safe_psql('postgres',
+		"SELECT string_agg(user_id || ':' || cq.sequence_count(st, '(?1).*(?4)') || ':' "
+		  . "|| cq.sequence_match_events(st, '(?1)(?t<=7200)(?2)')::text, ',' ORDER BY user_id) FROM states"),
+	$coord->safe_psql('postgres',
+		"SELECT string_agg(user_id || ':' || cq.sequence_count(st, '(?1).*(?4)') || ':' "
+		  . "|| cq.sequence_match_events(st, '(?1)(?t<=7200)(?2)')::text, ',' ORDER BY user_id) FROM states_local"),
+	'sequence accessors over distributed states: the single-node answer');
 # the rollup of the stored report states is the report of the users' states
 is($coord->safe_psql('postgres', 'SELECT cq.funnel_report_rollup(r)::text FROM report_states'),
 	$coord->safe_psql('postgres', "SELECT cq.funnel_report(st, interval '2 days')::text FROM states_local"),
