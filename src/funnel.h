@@ -21,6 +21,7 @@
  *	  funnel_revenue.c	cq.funnel_revenue
  *	  funnel_key.c		cq.window_funnel_by_key (a property held constant)
  *	  funnel_paths.c	cq.funnel_next_events (paths around a step)
+ *	  funnel_flex.c		cq.funnel_stage_flexible (optional steps, minimum gaps)
  *	  funnel_survival.c	the conversion curves with windows still open
  *						(Kaplan-Meier: cq.conversion_curve,
  *						cq.funnel_conversion_curve)
@@ -371,6 +372,10 @@ extern int	cq_funnel_any_order(const FunnelEvent *events, int32 nevents, int nst
 								int64 window);
 extern int64 cq_funnel_completions(const FunnelEvent *events, int32 nevents,
 								   const FunnelParams *p);
+
+/* Optional steps and minimum gaps (funnel_flex.c) */
+extern int	cq_funnel_flexible_stage(const FunnelEvent *events, int32 nevents, int nsteps,
+									 uint32 optional, const int64 *gaps, int64 window);
 
 /* ------------------------------------------------------------------------
  * The report (funnel_report.c)

@@ -90,8 +90,8 @@ path_state_add(PathState *ps, int64 ts, uint32 mask, const char *name, int len)
 		return;
 	if (ps->nameslen + len > ps->namescap)
 	{
-		ps->namescap = Max(ps->namescap * 2, ps->nameslen + len + 64);
-		if (ps->namescap > PG_INT32_MAX)
+		ps->namescap = Min(Max(ps->namescap * 2, ps->nameslen + len + 64), (int64) PG_INT32_MAX);
+		if (ps->nameslen + len > ps->namescap)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("the event names of one cq.funnel_next_events group pass 2 GB"),
