@@ -96,6 +96,21 @@ typedef struct FunnelParams
 	FunnelExclusion exclusions[CQ_FUNNEL_MAX_STEPS];
 } FunnelParams;
 
+/*
+ * cq_funnel_params_one_window
+ *		Set p for one window from the first step, this mode and no
+ *		exclusions: only the fields such a read uses (p is large).
+ */
+static inline void
+cq_funnel_params_one_window(FunnelParams *p, int nsteps, uint32 mode, int64 window)
+{
+	p->nsteps = nsteps;
+	p->mode = mode;
+	p->per_step = false;
+	p->window = window;
+	p->nexclusions = 0;
+}
+
 /* ------------------------------------------------------------------------
  * The state (funnel_state.c)
  * ------------------------------------------------------------------------

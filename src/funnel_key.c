@@ -469,12 +469,7 @@ window_funnel_by_key_finalfn(PG_FUNCTION_ARGS)
 
 	if (kf == NULL)
 		PG_RETURN_NULL();
-	/* (only the fields one window without exclusions reads: p is large) */
-	p.nsteps = kf->nsteps;
-	p.mode = kf->mode;
-	p.per_step = false;
-	p.window = kf->window;
-	p.nexclusions = 0;
+	cq_funnel_params_one_window(&p, kf->nsteps, kf->mode, kf->window);
 	cq_sort(kf->rows, kf->nrows, sizeof(FunnelEvent), cmp_key_row, NULL);
 	while (i < kf->nrows && best < kf->nsteps)
 	{

@@ -392,12 +392,7 @@ funnel_next_events_finalfn(PG_FUNCTION_ARGS)
 		ev[i].mask = ps->rows[i].mask;
 		ev[i].reserved = 0;
 	}
-	/* (only the fields one window without exclusions reads: p is large) */
-	p.nsteps = ps->nsteps;
-	p.mode = 0;
-	p.per_step = false;
-	p.window = ps->window;
-	p.nexclusions = 0;
+	cq_funnel_params_one_window(&p, ps->nsteps, 0, ps->window);
 	stage = cq_funnel_scan(ev, (int32) ps->nrows, &p, times);
 	pfree(ev);
 	if (stage < ps->step)
