@@ -43,6 +43,7 @@ OBJS = \
 	src/funnel_survival.o \
 	src/funnel_key.o \
 	src/funnel_paths.o \
+	src/funnel_flex.o \
 	src/sequence.o \
 	src/sequence_pattern.o \
 	src/funnel_retention.o \
@@ -75,6 +76,7 @@ SQL_SOURCES = \
 	src/funnel_survival.sql \
 	src/funnel_key.sql \
 	src/funnel_paths.sql \
+	src/funnel_flex.sql \
 	src/sequence.sql \
 	src/signal.sql \
 	src/rank.sql \
@@ -95,7 +97,7 @@ SQL_SOURCES = \
 # as they were released and pass through SQL_FILTER like the current script (PostgreSQL
 # 13/14).  The update to 1.4 is its own steps followed by what 1.4 adds, taken from the
 # same sources as the install (src/funnel_survival.sql, src/funnel_key.sql,
-# src/funnel_paths.sql, src/sequence.sql).
+# src/funnel_paths.sql, src/funnel_flex.sql, src/sequence.sql).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
 	conversion_quality--1.3.sql \
@@ -133,6 +135,7 @@ REGRESS = \
 	funnel_survival \
 	funnel_key \
 	funnel_paths \
+	funnel_flex \
 	sequence \
 	funnel_hardening \
 	signal_quality \
@@ -198,7 +201,7 @@ conversion_quality--1.1--1.2.sql: src/released/conversion_quality--1.1--1.2.sql
 conversion_quality--1.2--1.3.sql: src/released/conversion_quality--1.2--1.3.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.3--1.4.sql: src/update--1.3--1.4.sql src/funnel_survival.sql src/funnel_key.sql src/funnel_paths.sql src/sequence.sql
+conversion_quality--1.3--1.4.sql: src/update--1.3--1.4.sql src/funnel_survival.sql src/funnel_key.sql src/funnel_paths.sql src/funnel_flex.sql src/sequence.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -192,3 +192,16 @@ paths AS (
 SELECT path, count(*) AS users, count(*) FILTER (WHERE stage = 2) AS dropped_off_at_cart
   FROM paths WHERE path IS NOT NULL
  GROUP BY path ORDER BY users DESC, path;
+
+-- optional steps and minimum gaps: landing (may be missing: ad blockers), signup, purchase;
+-- a purchase counts only a minute or more after the signup
+SELECT u, cq.funnel_stage(st, interval '1 day') AS plain,
+       cq.funnel_stage_flexible(st, interval '1 day', ARRAY[1]) AS landing_optional,
+       cq.funnel_stage_flexible(st, interval '1 day', ARRAY[1], ARRAY[interval '0', interval '1 minute']) AS with_gap
+  FROM (SELECT u, cq.funnel_events(ts, e, 'landing', 'signup', 'purchase') AS st
+          FROM (VALUES (1, timestamptz '2024-05-01 10:00+00', 'landing'), (1, '2024-05-01 10:02+00', 'signup'),
+                       (1, '2024-05-01 10:30+00', 'purchase'),
+                       (2, '2024-05-01 11:00+00', 'signup'), (2, '2024-05-01 11:20+00', 'purchase'),
+                       (3, '2024-05-01 12:00+00', 'signup'), (3, '2024-05-01 12:00:05+00', 'purchase')) v(u, ts, e)
+         GROUP BY u) s
+ ORDER BY u;

@@ -143,6 +143,10 @@ DROP TABLE seq_dfa;
 SELECT cq.sequence_match('(?1)(?2)', to_timestamp(t), g = 1, g = 2, g = 3) AS with_3,
        cq.sequence_match('(?1)(?2)', to_timestamp(t), g = 1, g = 2, g = 4) AS with_4
   FROM (VALUES (1, 1), (2, 3), (3, 2), (4, 5)) v(t, g);
+-- ClickHouse's documented sequenceMatchEvents example: no event satisfies number = 4, so there
+-- is no match, and the longest chain matched on the way is the answer (its times 1, 3, 4)
+SELECT cq.sequence_match_events('(?1).*(?2).*(?1)(?3)', to_timestamp(t), n = 1, n = 2, n = 4) AS longest_chain
+  FROM (VALUES (1, 1), (2, 3), (3, 2), (4, 1), (5, 3), (6, 2)) v(t, n);
 -- NULLs: a NULL condition, time or condition array skips the row (as a NULL step does in
 -- cq.window_funnel), no row gives NULL; a NULL pattern is refused
 SELECT cq.sequence_count('(?1)(?2)', ts, a, b) AS count_null_skipped,

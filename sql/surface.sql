@@ -161,6 +161,7 @@ INSERT INTO surface_probe (fn, call) VALUES
   ('cq.funnel_completions', $$cq.funnel_completions((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 2), interval '1 hour')$$),
   ('cq.funnel_revenue', $$(SELECT (cq.funnel_revenue(s, u * 10.5, interval '3 hours'))[2].revenue_median FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
   ('cq.funnel_conversion_curve', $$(SELECT extract(epoch FROM (cq.funnel_conversion_curve(s, interval '3 hours', timestamptz '2100-01-01 00:00+00'))[1].time_to_convert) FROM (SELECT u, cq.funnel_events(t, e = 'a', e = 'b', e = 'c') AS s FROM public.surface_ev GROUP BY u) x)$$),
+  ('cq.funnel_stage_flexible', $$cq.funnel_stage_flexible((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), interval '3 hours', '{2}', ARRAY[interval '1 minute', '0'])$$),
   ('cq.funnel_next_events', $$(SELECT array_to_string(cq.funnel_next_events(interval '3 hours', t, e, 1, 2, e = 'a', e = 'b', e = 'c'), ',') FROM public.surface_ev WHERE u = 1)$$),
   ('cq.window_funnel_by_key', $$(SELECT cq.window_funnel_by_key(interval '3 hours', 'strict_order', u::text, t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev)$$),
   ('cq.sequence_match', $$cq.sequence_match((SELECT cq.funnel_events(t, e = 'a', e = 'b', e = 'c') FROM public.surface_ev WHERE u = 1), '(?1).*(?2)(?t<=7200)(?3)')$$),

@@ -21,6 +21,7 @@
  *	  funnel_revenue.c	cq.funnel_revenue
  *	  funnel_key.c		cq.window_funnel_by_key (a property held constant)
  *	  funnel_paths.c	cq.funnel_next_events (paths around a step)
+ *	  funnel_flex.c		cq.funnel_stage_flexible (optional steps, minimum gaps)
  *	  funnel_survival.c	the conversion curves with windows still open
  *						(Kaplan-Meier: cq.conversion_curve,
  *						cq.funnel_conversion_curve)
@@ -94,6 +95,21 @@ typedef struct FunnelParams
 	int			nexclusions;
 	FunnelExclusion exclusions[CQ_FUNNEL_MAX_STEPS];
 } FunnelParams;
+
+/*
+ * cq_funnel_params_one_window
+ *		Set p for one window from the first step, this mode and no
+ *		exclusions: only the fields such a read uses (p is large).
+ */
+static inline void
+cq_funnel_params_one_window(FunnelParams *p, int nsteps, uint32 mode, int64 window)
+{
+	p->nsteps = nsteps;
+	p->mode = mode;
+	p->per_step = false;
+	p->window = window;
+	p->nexclusions = 0;
+}
 
 /* ------------------------------------------------------------------------
  * The state (funnel_state.c)
@@ -371,6 +387,10 @@ extern int	cq_funnel_any_order(const FunnelEvent *events, int32 nevents, int nst
 								int64 window);
 extern int64 cq_funnel_completions(const FunnelEvent *events, int32 nevents,
 								   const FunnelParams *p);
+
+/* Optional steps and minimum gaps (funnel_flex.c) */
+extern int	cq_funnel_flexible_stage(const FunnelEvent *events, int32 nevents, int nsteps,
+									 uint32 optional, const int64 *gaps, int64 window);
 
 /* ------------------------------------------------------------------------
  * The report (funnel_report.c)

@@ -81,13 +81,18 @@ key_funnel_new(int nsteps, int64 window, uint32 mode)
 static void
 key_slots_rebuild(KeyFunnel *kf)
 {
-	int32		n = 64;
+	int64		n = 64;
 
-	while (n < kf->nkeys * 4)
+	while (n < (int64) kf->nkeys * 4)
 		n *= 2;
+	if (n > (int64) 1 << 30)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("one cq.window_funnel_by_key group has more than %d keys", 1 << 28),
+				 errhint("Group by user: keys are compared within a group.")));
 	if (kf->slots)
 		pfree(kf->slots);
-	kf->nslots = n;
+	kf->nslots = (int32) n;
 	kf->slots = palloc_extended(sizeof(int32) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int32 k = 0; k < kf->nkeys; k++)
 	{
@@ -142,9 +147,10 @@ key_id(KeyFunnel *kf, const char *s, int len)
 	}
 	if ((int64) kf->keylen + len > kf->keycap)
 	{
-		int64		cap = Max((int64) kf->keycap * 2, (int64) kf->keylen + len + 96);
+		int64		cap = Min(Max((int64) kf->keycap * 2, (int64) kf->keylen + len + 96),
+							  (int64) PG_INT32_MAX);
 
-		if (cap > PG_INT32_MAX)
+		if ((int64) kf->keylen + len > cap)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("the keys of one cq.window_funnel_by_key group pass 2 GB")));
@@ -463,12 +469,7 @@ window_funnel_by_key_finalfn(PG_FUNCTION_ARGS)
 
 	if (kf == NULL)
 		PG_RETURN_NULL();
-	/* (only the fields one window without exclusions reads: p is large) */
-	p.nsteps = kf->nsteps;
-	p.mode = kf->mode;
-	p.per_step = false;
-	p.window = kf->window;
-	p.nexclusions = 0;
+	cq_funnel_params_one_window(&p, kf->nsteps, kf->mode, kf->window);
 	cq_sort(kf->rows, kf->nrows, sizeof(FunnelEvent), cmp_key_row, NULL);
 	while (i < kf->nrows && best < kf->nsteps)
 	{

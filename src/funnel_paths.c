@@ -90,8 +90,8 @@ path_state_add(PathState *ps, int64 ts, uint32 mask, const char *name, int len)
 		return;
 	if (ps->nameslen + len > ps->namescap)
 	{
-		ps->namescap = Max(ps->namescap * 2, ps->nameslen + len + 64);
-		if (ps->namescap > PG_INT32_MAX)
+		ps->namescap = Min(Max(ps->namescap * 2, ps->nameslen + len + 64), (int64) PG_INT32_MAX);
+		if (ps->nameslen + len > ps->namescap)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("the event names of one cq.funnel_next_events group pass 2 GB"),
@@ -392,12 +392,7 @@ funnel_next_events_finalfn(PG_FUNCTION_ARGS)
 		ev[i].mask = ps->rows[i].mask;
 		ev[i].reserved = 0;
 	}
-	/* (only the fields one window without exclusions reads: p is large) */
-	p.nsteps = ps->nsteps;
-	p.mode = 0;
-	p.per_step = false;
-	p.window = ps->window;
-	p.nexclusions = 0;
+	cq_funnel_params_one_window(&p, ps->nsteps, 0, ps->window);
 	stage = cq_funnel_scan(ev, (int32) ps->nrows, &p, times);
 	pfree(ev);
 	if (stage < ps->step)

@@ -604,12 +604,7 @@ cq_funnel_state_stage(FunnelState *st, bool in_aggregate)
 		return cq_funnel_packed_stage(FUNNEL_PACKED_EVENTS(st), st->nevents, st->nsteps,
 									  st->window);
 
-	/* (only the fields one window without exclusions reads: p is large) */
-	p.nsteps = st->nsteps;
-	p.mode = st->mode;
-	p.per_step = false;
-	p.window = st->window;
-	p.nexclusions = 0;
+	cq_funnel_params_one_window(&p, st->nsteps, st->mode, st->window);
 	return cq_funnel_state_scan(st, &p, NULL);
 }
 

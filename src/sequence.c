@@ -318,7 +318,6 @@ sequence_deserialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	SeqAgg	   *agg;
 	int32		len;
-	FunnelState *rows;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "sequence_deserialize called in non-aggregate context");
@@ -331,9 +330,8 @@ sequence_deserialize(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcxt);
 	agg = palloc(sizeof(SeqAgg));
 	agg->pattern = cstring_to_text_with_len(pq_getmsgbytes(&buf, len), len);
-	rows = cq_funnel_state_recv(&buf);
-	agg->rows = cq_funnel_state_new_accumulator(cq_funnel_state_nsteps(rows), aggcxt);
-	agg->rows = cq_funnel_state_merge(agg->rows, rows, aggcxt);
+	/* the received state (wide, sorted, compact) takes more rows as any state does */
+	agg->rows = cq_funnel_state_recv(&buf);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(agg);
 }

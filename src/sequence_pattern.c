@@ -20,7 +20,8 @@
  *	- sequence_count counts matches one after the other, each searched from
  *	  the event after the previous match (a match that consumed no event
  *	  still moves on by one);
- *	- a pattern naming a condition no event satisfies matches nothing, and
+ *	- a pattern naming a condition no event satisfies matches nothing (but
+ *	  sequence_match_events still reports the longest partial chain), and
  *	  a time pattern whose fixed parts ((?N) and . runs between the others)
  *	  cannot be found in order is refused before any backtracking;
  *	- one backtracking search may take CQ_SEQ_MAX_ITERATIONS steps, as in
@@ -173,10 +174,11 @@ conditions_met(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n)
  *		not, no match exists (a quick refusal before backtracking).
  */
 static bool
-fixed_parts_found(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n)
+fixed_parts_found(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, CqSeqTick tick)
 {
 	int32_t		pos = 0;
 	int			begin = 0;
+	uint64_t	work = 0;
 
 	for (int end = 0; end <= p->nactions; end++)
 	{
@@ -196,6 +198,8 @@ fixed_parts_found(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n)
 				pos++, k++;
 			else
 				pos = ++start, k = begin;
+			if (tick && (++work & 0xffff) == 0)
+				tick();
 		}
 		if (k < end)
 			return false;
@@ -248,11 +252,12 @@ typedef struct Search
  * backtrack
  *		One search from event *pos, as ClickHouse's backtracking: *matched
  *		when the actions are all matched; *pos is left after the match (or
- *		at the end), and moved on by one if it did not move.
+ *		at the end), and moved on by one if it did not move.  *work counts
+ *		the steps of all searches of the caller, for tick.
  */
 static CqSeqStatus
 backtrack(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, int32_t *pos,
-		  CqSeqTick tick, Search *s, bool *matched)
+		  CqSeqTick tick, uint64_t *work, Search *s, bool *matched)
 {
 	Choice		stack[CQ_SEQ_MAX_ACTIONS];
 	int			depth = 0;
@@ -342,7 +347,8 @@ backtrack(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, int32_t *po
 		}
 		if (++steps > CQ_SEQ_MAX_ITERATIONS)
 			return CQ_SEQ_TOO_HARD;
-		if (tick && (steps & 0xffff) == 0)
+		/* the work of every search of one call (a count makes many): ticks at a steady pace */
+		if (tick && (++*work & 0xffff) == 0)
 			tick();
 	}
 #undef PUSH
@@ -423,6 +429,7 @@ cq_seq_match(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, CqSeqTic
 			 bool *matched)
 {
 	int32_t		pos = 0;
+	uint64_t	work = 0;
 
 	*matched = false;
 	if (!conditions_met(p, ev, n))
@@ -432,9 +439,9 @@ cq_seq_match(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, CqSeqTic
 		*matched = active_states_match(p, ev, n, tick);
 		return CQ_SEQ_DONE;
 	}
-	if (!fixed_parts_found(p, ev, n))
+	if (!fixed_parts_found(p, ev, n, tick))
 		return CQ_SEQ_DONE;
-	return backtrack(p, ev, n, &pos, tick, NULL, matched);
+	return backtrack(p, ev, n, &pos, tick, &work, NULL, matched);
 }
 
 CqSeqStatus
@@ -442,14 +449,15 @@ cq_seq_count(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, CqSeqTic
 			 int64_t *count)
 {
 	int32_t		pos = 0;
+	uint64_t	work = 0;
 
 	*count = 0;
-	if (!conditions_met(p, ev, n) || !fixed_parts_found(p, ev, n))
+	if (!conditions_met(p, ev, n) || !fixed_parts_found(p, ev, n, tick))
 		return CQ_SEQ_DONE;
 	while (pos < n)
 	{
 		bool		matched;
-		CqSeqStatus st = backtrack(p, ev, n, &pos, tick, NULL, &matched);
+		CqSeqStatus st = backtrack(p, ev, n, &pos, tick, &work, NULL, &matched);
 
 		if (st != CQ_SEQ_DONE)
 			return st;
@@ -467,13 +475,16 @@ cq_seq_match_events(const CqSeqPattern *p, const CqFunnelEvent *ev, int32_t n, C
 	int32_t		path[CQ_SEQ_MAX_ACTIONS];
 	Search		s = {path, 0, out, 0};
 	int32_t		pos = 0;
+	uint64_t	work = 0;
 	bool		matched;
 	CqSeqStatus st;
 
+	/*
+	 * No shortcut when a condition never occurs: the longest partial chain is
+	 * the answer then (ClickHouse's documented example)
+	 */
 	*nout = 0;
-	if (!conditions_met(p, ev, n))
-		return CQ_SEQ_DONE;
-	st = backtrack(p, ev, n, &pos, tick, &s, &matched);
+	st = backtrack(p, ev, n, &pos, tick, &work, &s, &matched);
 	if (st != CQ_SEQ_DONE)
 		return st;
 	if (matched)

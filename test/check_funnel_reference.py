@@ -10,7 +10,9 @@ to long and random per-step windows, then for every valid mode (24 combinations)
   - cq.funnel_stage / cq.funnel_step_times on the stored cq.funnel_events state, with one window
     and with per-step windows (every other user), and with excluded events (30 % of the users
     with 3+ conditions); cq.funnel_completions with one window, with and without exclusions;
-and once: cq.funnel_any_order, cq.window_funnel without mode, cq.window_funnel_by_key (4 modes), cq.funnel_rollup of per-user partial states (3 parts per
+and once: cq.funnel_any_order, cq.window_funnel without mode, cq.window_funnel_by_key (4 modes),
+cq.funnel_stage_flexible (each user's optional steps and minimum gaps), cq.funnel_next_events
+(3 rows after and 2 before the first step), cq.funnel_rollup of per-user partial states (3 parts per
 user) read back in two modes, text round trip of every state, and cq.retention.
 Every answer must equal the reference exactly.  Exit 0 = pass.
 """
@@ -286,6 +288,67 @@ def main():
                 want = max(want, ref.funnel(part, n, window, mode)[0])
             if int(stage) != want:
                 fail("window_funnel_by_key[%s]" % mode, uid, int(stage), want)
+
+    # paths around step 1: each row named r0 .. r3 by its row number (NULL for every seventh);
+    # the 3 rows after the first step of the reference chain, the 2 before it (nearest first)
+    def name_of(i):
+        return None if i % 7 == 6 else "r%d" % (i % 4)
+
+    got = copy_out("SELECT uid, cq.funnel_next_events(w, ts, CASE WHEN rowno % 7 <> 6 THEN 'r' || rowno % 4 END, "
+                   "1, 3, VARIADIC s)::text, cq.funnel_next_events(w, ts, CASE WHEN rowno % 7 <> 6 "
+                   "THEN 'r' || rowno % 4 END, 1, -2, VARIADIC s)::text FROM fr_ev GROUP BY uid")
+    for uid, after, before in got:
+        uid = int(uid)
+        n, window, _ws, rows, _xs = users[uid]
+        named = [(ts, sum(1 << k for k, v in enumerate(st) if v), name_of(i))
+                 for i, (ts, st) in enumerate(rows) if ts is not None and None not in st]
+        stage, times = ref.funnel(rows, n, window, "")
+        if stage < 1:
+            want_a = want_b = ""
+        else:
+            key = lambda r: (r[0], r[1], (1, "") if r[2] is None else (0, r[2]))  # noqa: E731
+            named.sort(key=key)
+            at = times[0]
+            nxt = [r[2] for r in named if r[0] > at][:3]
+            prv = [r[2] for r in reversed(named) if r[0] < at][:2]
+            fmt = lambda xs: "{" + ",".join("NULL" if x is None else x for x in xs) + "}"  # noqa: E731
+            want_a, want_b = fmt(nxt), fmt(prv)
+        if (after, before) != (want_a, want_b):
+            fail("funnel_next_events", uid, (after, before), (want_a, want_b))
+
+    # optional steps and minimum gaps (users of at most 8 steps and 8 rows): each user's own
+    # optional steps and gaps, drawn from the user id
+    flex = {}
+    fbuf = io.StringIO()
+    for uid, (n, window, _ws, rows, _xs) in users.items():
+        if n > 8 or not rows or len(rows) > 8:
+            continue
+        r = random.Random(uid)
+        opt = [k for k in range(1, n + 1) if r.random() < 0.3]
+        gaps = [0] + [r.choice([0, 0, S, 3 * S, 20 * S]) for _ in range(n - 1)]
+        flex[uid] = (opt, gaps)
+        fbuf.write("%d\t{%s}\t{%s}\n" % (uid, ",".join(map(str, opt)),
+                                        ",".join('"%s"' % interval_us(g) for g in gaps[1:])))
+    psql("DROP TABLE IF EXISTS fr_flex; CREATE TABLE fr_flex (uid int, opt int[], gaps interval[]); "
+         "COPY fr_flex FROM STDIN", stdin=fbuf.getvalue())
+    got = copy_out("SELECT uid, cq.funnel_stage_flexible(st, w, opt, CASE WHEN cardinality(gaps) > 0 THEN gaps END), "
+                   "cq.funnel_stage_flexible(st, w, NULL) = cq.funnel_stage(st, w) "
+                   "FROM fr_st JOIN fr_flex USING (uid)")
+    for uid, stage, same in got:
+        uid = int(uid)
+        n, window, _ws, rows, _xs = users[uid]
+        opt, gaps = flex[uid]
+        if not ref.usable_rows(rows):
+            if stage != "":
+                fail("funnel_stage_flexible NULL", uid, stage, "")
+            continue
+        want = ref.flexible(rows, n, window, set(opt), gaps)
+        if int(stage) != want:
+            fail("funnel_stage_flexible", uid, (int(stage), opt, gaps), want)
+        if same not in ("t", ""):
+            fail("funnel_stage_flexible without options = funnel_stage", uid, same, "t")
+    if len(got) < 10000:
+        failures.append("funnel_stage_flexible: only %d users checked" % len(got))
 
     # rollup of partial states (3 parts per user, some empty) equals the whole
     for mode in ("", "strict_once,strict_order", "strict_deduplication,strict_increase"):

@@ -227,6 +227,30 @@ def any_order(rows, nconds, window):
     return best
 
 
+def flexible(rows, nsteps, window, optional=(), gaps=None):
+    """cq.funnel_stage_flexible: every chain over the entry list (ts, k, row) of the default mode,
+    steps increasing, skipped steps optional, gaps[k-1] the least time before step k, at most the
+    window from the first entry; the largest last step.  Each entry keeps the set of every start
+    a chain ending there can have (no "latest start" shortcut)."""
+    ents = entries(rows, nsteps, False)
+    gaps = gaps or [0] * nsteps
+    starts = []
+    best = 0
+    for i, (ts, k, _r) in enumerate(ents):
+        here = set()
+        if all(s in optional for s in range(1, k)):
+            here.add(ts)
+        for j in range(i):
+            ts2, k2, _r2 = ents[j]
+            if k2 < k and all(s in optional for s in range(k2 + 1, k)) and ts - ts2 >= gaps[k - 1]:
+                here |= starts[j]
+        here = {s for s in here if ts - s <= window}
+        starts.append(here)
+        if here:
+            best = max(best, k)
+    return best
+
+
 def completions(rows, nconds, window=None, mode="", windows=None, exclusions=()):
     """cq.funnel_completions: the first completion as funnel() finds it, then each next one in the
     rows strictly after the last step of the one before, as a funnel of its own."""

@@ -16,7 +16,8 @@
 #   5. cq.funnel_any_order and cq.funnel_completions (issue 15): from the rows against
 #      cq.window_funnel, and on the stored states against cq.funnel_stage
 #   6. cq.funnel_conversion_curve (issue 15) over the stored states against cq.funnel_report
-#   7. cq.window_funnel_by_key (issue 15) against cq.window_funnel and the per-(user, key) SQL
+#   7. cq.window_funnel_by_key (issue 15) against cq.window_funnel and the per-(user, key) SQL;
+#      cq.funnel_stage_flexible (issue 15) from the rows and on the stored states
 #   8. cq.sequence_match and cq.sequence_count (issue 15): from the rows against
 #      cq.window_funnel, and on the stored states against cq.funnel_stage
 #
@@ -173,6 +174,16 @@ SELECT bench_ms(ARRAY[\$q\$SELECT uid, cq.window_funnel(interval '1 day', ts, e 
 SELECT format('  cq.window_funnel_by_key (key: the day): %s ms = %s x cq.window_funnel on the same rows (%s ms; goal <= 1.5); per (user, day) in SQL %s ms = %s x',
               round(ms[2]::numeric), round((ms[2] / ms[1])::numeric, 2), round(ms[1]::numeric),
               round(ms[3]::numeric), round((ms[3] / ms[1])::numeric, 2)) FROM r5;
+-- optional steps and minimum gaps (issue 15, item 2; goal <= 1.5x cq.window_funnel): from the rows
+-- through cq.funnel_events, and over the stored states against cq.funnel_stage
+CREATE TEMP TABLE r6 AS
+SELECT bench_ms(ARRAY[\$q\$$FUNNEL\$q\$,
+  \$q\$SELECT uid, cq.funnel_stage_flexible(cq.funnel_events(ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy'), interval '1 day', '{2}', ARRAY[interval '0', '1 minute', '0']) FROM bench_ev GROUP BY uid\$q\$,
+  \$q\$SELECT uid, cq.funnel_stage(st, interval '1 day') FROM st\$q\$,
+  \$q\$SELECT uid, cq.funnel_stage_flexible(st, interval '1 day', '{2}', ARRAY[interval '0', '1 minute', '0']) FROM st\$q\$], $REPEAT) AS ms;
+SELECT format('  cq.funnel_stage_flexible (step 2 optional, a gap) from the rows: %s ms = %s x cq.window_funnel (goal <= 1.5); on the stored states %s ms = %s x cq.funnel_stage (%s ms)',
+              round(ms[2]::numeric), round((ms[2] / ms[1])::numeric, 2), round(ms[4]::numeric),
+              round((ms[4] / ms[3])::numeric, 2), round(ms[3]::numeric)) FROM r6;
 -- sequence patterns (issue 15, item 5): the aggregate from the rows against cq.window_funnel on
 -- the same rows, and the accessor over the stored states against cq.funnel_stage (stated figures)
 CREATE TEMP TABLE r4 AS

@@ -202,11 +202,15 @@ for my $agg ("cq.window_funnel_by_key(interval '2 days', ((user_id + extract(day
 }
 is($coord->safe_psql('postgres',
 		"SELECT string_agg(user_id || ':' || cq.sequence_count(st, '(?1).*(?4)') || ':' "
-		  . "|| cq.sequence_match_events(st, '(?1)(?t<=7200)(?2)')::text, ',' ORDER BY user_id) FROM states"),
+		  . "|| cq.sequence_match_events(st, '(?1)(?t<=7200)(?2)')::text || ':' "
+		  . "|| cq.funnel_stage_flexible(st, interval '2 days', '{2}', ARRAY[interval '0', '1 hour', '0']), "
+		  . "',' ORDER BY user_id) FROM states"),
 	$coord->safe_psql('postgres',
 		"SELECT string_agg(user_id || ':' || cq.sequence_count(st, '(?1).*(?4)') || ':' "
-		  . "|| cq.sequence_match_events(st, '(?1)(?t<=7200)(?2)')::text, ',' ORDER BY user_id) FROM states_local"),
-	'sequence accessors over distributed states: the single-node answer');
+		  . "|| cq.sequence_match_events(st, '(?1)(?t<=7200)(?2)')::text || ':' "
+		  . "|| cq.funnel_stage_flexible(st, interval '2 days', '{2}', ARRAY[interval '0', '1 hour', '0']), "
+		  . "',' ORDER BY user_id) FROM states_local"),
+	'sequence accessors and cq.funnel_stage_flexible over distributed states: the single-node answer');
 # the rollup of the stored report states is the report of the users' states
 is($coord->safe_psql('postgres', 'SELECT cq.funnel_report_rollup(r)::text FROM report_states'),
 	$coord->safe_psql('postgres', "SELECT cq.funnel_report(st, interval '2 days')::text FROM states_local"),
