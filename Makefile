@@ -137,6 +137,7 @@ REGRESS = \
 	funnel_paths \
 	funnel_flex \
 	sequence \
+	partitionwise \
 	funnel_hardening \
 	signal_quality \
 	signal_state \
