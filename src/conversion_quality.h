@@ -63,6 +63,14 @@ cq_bytea_reader(StringInfo buf, bytea *raw)
 	buf->cursor = 0;
 }
 
+/* Are two texts the same bytes?  (Settings repeated on every row of a group) */
+static inline bool
+cq_text_same(const text *a, const text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
 /* What a column of a table read by name must hold */
 typedef enum CqColumnKind
 {

@@ -325,6 +325,8 @@ extern void cq_funnel_read_params(FunctionCallInfo fcinfo, int window_arg, int m
 extern uint32 cq_funnel_parse_mode(const char *s, int len);
 extern int64 cq_funnel_window_usecs(const Interval *window, const char *what);
 extern bool cq_bool_array_mask(ArrayType *arr, int n, uint32 *mask);
+extern int	cq_variadic_bool_count(ArrayType *arr, const char *who, const char *what,
+								   const char *after);
 extern void cq_funnel_check_step_count(const char *fn, const char *what, int before,
 									   int now);
 

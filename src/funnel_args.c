@@ -142,6 +142,28 @@ step_array_length(ArrayType *arr, bool names)
 }
 
 /*
+ * cq_variadic_bool_count
+ *		The length of a VARIADIC boolean[] argument of steps or conditions:
+ *		a one-dimensional array of 1 to CQ_FUNNEL_MAX_STEPS elements, else
+ *		22023 "<who> 1 to 32 <what>, got n" with a hint to pass them after
+ *		the argument named `after`.  Shared by the 1.4 aggregates over rows
+ *		(cq.window_funnel_by_key, cq.funnel_next_events, the sequence
+ *		aggregates).
+ */
+int
+cq_variadic_bool_count(ArrayType *arr, const char *who, const char *what, const char *after)
+{
+	int			n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
+
+	if (ARR_NDIM(arr) > 1 || n < 1 || n > CQ_FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s 1 to %d %s, got %d", who, CQ_FUNNEL_MAX_STEPS, what, n),
+				 errhint("Pass the %s as separate boolean arguments after the %s.", what, after)));
+	return n;
+}
+
+/*
  * cq_bool_array_mask
  *		The true elements of the first n elements of a one-dimensional
  *		boolean array as a bit mask (element i -> bit i, n <= 32).  Returns

@@ -239,12 +239,7 @@ window_funnel_by_key_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(kf);
 	}
 	steps = PG_GETARG_ARRAYTYPE_P(key_arg + 2);
-	nsteps = ARR_NDIM(steps) == 0 ? 0 : ARR_DIMS(steps)[0];
-	if (ARR_NDIM(steps) > 1 || nsteps < 1 || nsteps > CQ_FUNNEL_MAX_STEPS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cq.window_funnel_by_key takes 1 to %d steps, got %d", CQ_FUNNEL_MAX_STEPS, nsteps),
-				 errhint("Pass the steps as separate boolean arguments after the time.")));
+	nsteps = cq_variadic_bool_count(steps, "cq.window_funnel_by_key takes", "steps", "time");
 	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -267,15 +262,13 @@ window_funnel_by_key_transfn(PG_FUNCTION_ARGS)
 	}
 	else if (nsteps != kf->nsteps ||
 			 memcmp(PG_GETARG_INTERVAL_P(1), &kf->window_raw, sizeof(Interval)) != 0 ||
-			 (has_mode && (kf->mode_raw == NULL ||
-						   VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)) != VARSIZE_ANY_EXHDR(kf->mode_raw) ||
-						   memcmp(VARDATA_ANY(PG_GETARG_TEXT_PP(2)), VARDATA_ANY(kf->mode_raw),
-								  VARSIZE_ANY_EXHDR(kf->mode_raw)) != 0)))
+			 (has_mode && (kf->mode_raw == NULL || !cq_text_same(PG_GETARG_TEXT_PP(2), kf->mode_raw))))
 	{
 		/* not the first row's spelling: the same values are still accepted */
+		text	   *mode = has_mode ? PG_GETARG_TEXT_PP(2) : NULL;
+
 		key_funnel_same(kf, nsteps, cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window"),
-						has_mode ? cq_funnel_parse_mode(VARDATA_ANY(PG_GETARG_TEXT_PP(2)),
-														VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2))) : 0);
+						mode ? cq_funnel_parse_mode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode)) : 0);
 	}
 	if (PG_ARGISNULL(key_arg) || PG_ARGISNULL(key_arg + 1))
 		PG_RETURN_POINTER(kf);

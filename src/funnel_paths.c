@@ -151,12 +151,7 @@ funnel_next_events_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(ps);
 	}
 	steps = PG_GETARG_ARRAYTYPE_P(6);
-	nsteps = ARR_NDIM(steps) == 0 ? 0 : ARR_DIMS(steps)[0];
-	if (ARR_NDIM(steps) > 1 || nsteps < 1 || nsteps > CQ_FUNNEL_MAX_STEPS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cq.funnel_next_events takes 1 to %d steps, got %d", CQ_FUNNEL_MAX_STEPS, nsteps),
-				 errhint("Pass the steps as separate boolean arguments after the length.")));
+	nsteps = cq_variadic_bool_count(steps, "cq.funnel_next_events takes", "steps", "length");
 	if (ps == NULL)
 	{
 		int64		window = cq_funnel_window_usecs(PG_GETARG_INTERVAL_P(1), "window");

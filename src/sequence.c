@@ -173,8 +173,7 @@ typedef struct SeqAgg
 static void
 seq_same_pattern(const text *a, const text *b)
 {
-	if (VARSIZE_ANY_EXHDR(a) != VARSIZE_ANY_EXHDR(b) ||
-		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) != 0)
+	if (!cq_text_same(a, b))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the sequence pattern must be the same for every row of a group"),
@@ -217,12 +216,7 @@ sequence_transfn(PG_FUNCTION_ARGS)
 	}
 	pattern = PG_GETARG_TEXT_PP(1);
 	conds = PG_GETARG_ARRAYTYPE_P(3);
-	nconds = ARR_NDIM(conds) == 0 ? 0 : ARR_DIMS(conds)[0];
-	if (ARR_NDIM(conds) > 1 || nconds < 1 || nconds > CQ_FUNNEL_MAX_STEPS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sequence patterns take 1 to %d conditions, got %d", CQ_FUNNEL_MAX_STEPS, nconds),
-				 errhint("Pass the conditions as separate boolean arguments after the time.")));
+	nconds = cq_variadic_bool_count(conds, "sequence patterns take", "conditions", "time");
 	if (agg == NULL)
 	{
 		CqSeqPattern p;
