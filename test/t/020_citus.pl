@@ -178,8 +178,8 @@ for my $rev ("cq.funnel_revenue(st, (user_id * 1.5)::float8, interval '2 days')"
 		  or diag(substr($got, 0, 300) . "\n  vs\n" . substr($want, 0, 300));
 	}
 }
-# the 1.4 aggregates over rows with internal states: holding a property constant, paths
-# around a step and the sequence patterns, grouped three ways; and the sequence accessors over the stored states
+# the 1.4 aggregates over rows with internal states: conversion curves, holding a property
+# constant, paths around a step and the sequence patterns, grouped three ways; and the sequence accessors over the stored states
 for my $agg ("cq.window_funnel_by_key(interval '2 days', ((user_id + extract(day FROM ts)::int) % 4)::text, ts, "
 	  . "event_name = 'view', event_name = 'cart', event_name = 'checkout', event_name = 'buy')",
 	"cq.window_funnel_by_key(interval '2 days', 'strict_order', (extract(day FROM ts)::int % 3)::text, ts, "
@@ -187,6 +187,8 @@ for my $agg ("cq.window_funnel_by_key(interval '2 days', ((user_id + extract(day
 	"cq.funnel_next_events(interval '2 days', ts, event_name, 2, 3, event_name = 'view', event_name = 'cart', "
 	  . "event_name = 'checkout')",
 	"cq.funnel_next_events(interval '2 days', ts, event_name, 1, -2, event_name = 'cart', event_name = 'buy')",
+	"cq.conversion_curve(ts, CASE WHEN event_name = 'buy' THEN ts + interval '1 hour' END, "
+	  . "timestamptz '2024-01-20 00:00+00', interval '2 days', interval '1 hour')",
 	"cq.sequence_match('(?1).*(?2)(?t<=86400)(?3)', ts, event_name = 'view', event_name = 'cart', event_name = 'buy')",
 	"cq.sequence_count('(?1).*(?2)', ts, event_name = 'view', event_name = 'buy')",
 	"cq.sequence_match_events('(?1)(?t>3600)(?2)', ts, event_name = 'cart', event_name = 'buy')")
