@@ -64,7 +64,7 @@ OBJS = \
 
 # The current version's install script is built from the SQL sources, in this
 # order; released scripts and upgrade scripts are files of their own.
-EXTVERSION = 1.4
+EXTVERSION = 1.5
 SQL_SOURCES = \
 	src/conversion_quality.sql \
 	src/identity.sql \
@@ -92,21 +92,22 @@ SQL_SOURCES = \
 	src/refresh.sql \
 	src/daily.sql
 
-# Released install scripts never change.  1.0's is a file of its own; 1.1's, 1.2's and
-# 1.3's, and the updates 1.0 -> 1.1, 1.1 -> 1.2 and 1.2 -> 1.3, are kept in src/released/
-# as they were released and pass through SQL_FILTER like the current script (PostgreSQL
-# 13/14).  The update to 1.4 is its own steps followed by what 1.4 adds, taken from the
-# same sources as the install (src/funnel_survival.sql, src/funnel_key.sql,
-# src/funnel_paths.sql, src/funnel_flex.sql, src/sequence.sql).
+# Released install scripts never change.  1.0's is a file of its own; 1.1's to 1.4's, and
+# the updates 1.0 -> 1.1 up to 1.3 -> 1.4, are kept in src/released/ as they were released
+# and pass through SQL_FILTER like the current script (PostgreSQL 13/14).  The update to
+# 1.5 is its own steps followed by what 1.5 replaces, taken from the same source as the
+# install (src/refresh.sql, CREATE OR REPLACE).
 DATA_built = \
 	conversion_quality--$(EXTVERSION).sql \
+	conversion_quality--1.4.sql \
 	conversion_quality--1.3.sql \
 	conversion_quality--1.2.sql \
 	conversion_quality--1.1.sql \
 	conversion_quality--1.0--1.1.sql \
 	conversion_quality--1.1--1.2.sql \
 	conversion_quality--1.2--1.3.sql \
-	conversion_quality--1.3--1.4.sql
+	conversion_quality--1.3--1.4.sql \
+	conversion_quality--1.4--1.5.sql
 DATA = \
 	conversion_quality--1.0.sql
 
@@ -184,6 +185,9 @@ endif
 conversion_quality--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ | $(SQL_FILTER) > $@
 
+conversion_quality--1.4.sql: src/released/conversion_quality--1.4.sql
+	$(SQL_FILTER) < $< > $@
+
 conversion_quality--1.3.sql: src/released/conversion_quality--1.3.sql
 	$(SQL_FILTER) < $< > $@
 
@@ -202,7 +206,10 @@ conversion_quality--1.1--1.2.sql: src/released/conversion_quality--1.1--1.2.sql
 conversion_quality--1.2--1.3.sql: src/released/conversion_quality--1.2--1.3.sql
 	$(SQL_FILTER) < $< > $@
 
-conversion_quality--1.3--1.4.sql: src/update--1.3--1.4.sql src/funnel_survival.sql src/funnel_key.sql src/funnel_paths.sql src/funnel_flex.sql src/sequence.sql
+conversion_quality--1.3--1.4.sql: src/released/conversion_quality--1.3--1.4.sql
+	$(SQL_FILTER) < $< > $@
+
+conversion_quality--1.4--1.5.sql: src/update--1.4--1.5.sql src/refresh.sql
 	cat $^ | $(SQL_FILTER) > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes

@@ -1,6 +1,6 @@
 -- The upgrade path (README, "Upgrading"): install 1.0, store states and
 -- build views on it, ALTER EXTENSION ... UPDATE, and check that
---  (a) the catalog is exactly that of a fresh install (1.0 -> 1.1 -> 1.2 -> 1.3 -> 1.4): functions,
+--  (a) the catalog is exactly that of a fresh install (1.0 -> 1.1 -> 1.2 -> 1.3 -> 1.4 -> 1.5): functions,
 --      aggregates, types, casts, comments, privileges and dependencies;
 --  (b) the stored states read back with the same results;
 --  (c) the user's views still work, except those bound to a 1.0 funnel form
@@ -10,7 +10,8 @@
 --      C scan) gives every figure the 1.1 refresh (SQL) gave;
 --  (e) 1.2 -> 1.3 keeps them again, and the source of (d) keeps daily states
 --      whose users and converters agree with a direct computation;
---  (f) 1.3 -> 1.4 keeps the report rows and daily states, and adds the conversion curves.
+--  (f) 1.3 -> 1.4 keeps the report rows and daily states, and adds the conversion curves;
+--  (g) 1.4 -> 1.5 keeps them, and a refresh under 1.5 writes the same figures.
 -- Runs last: it drops and re-creates the extension.
 \pset null '(null)'
 SET client_min_messages = warning;
@@ -242,8 +243,13 @@ ALTER EXTENSION conversion_quality UPDATE TO '1.4';
 SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
 SELECT a.what, a.result = r.result AS same_after_1_4
   FROM up_after a JOIN up_results r USING (what) ORDER BY a.what;
+-- and to 1.5 (the refresh of one source replaced)
+ALTER EXTENSION conversion_quality UPDATE TO '1.5';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT a.what, a.result = r.result AS same_after_1_5
+  FROM up_after a JOIN up_results r USING (what) ORDER BY a.what;
 
--- 5. The catalog of the extension updated 1.0 -> 1.1 -> 1.2 -> 1.3 -> 1.4 equals a fresh 1.4 install
+-- 5. The catalog of the extension updated 1.0 -> 1.1 -> 1.2 -> 1.3 -> 1.4 -> 1.5 equals a fresh 1.5 install
 CREATE TABLE up_inventory_updated AS SELECT * FROM upgrade_inventory;
 DROP EXTENSION conversion_quality CASCADE;
 CREATE EXTENSION conversion_quality;
@@ -371,9 +377,25 @@ SELECT p.time_to_convert, p.at_risk, p.converted, p.conversion
   FROM unnest((SELECT cq.conversion_curve(e, c, timestamptz '2024-01-01 13:00+00')
                  FROM (VALUES (timestamptz '2024-01-01 10:00+00', timestamptz '2024-01-01 12:00+00'),
                               (timestamptz '2024-01-01 12:00+00', NULL)) v(e, c))) p;
+-- (g) on to 1.5: report rows and daily states stay, and a refresh under 1.5 writes the
+-- figures the last one wrote (the rows have not changed since)
+CREATE TABLE up_quality_1_4 AS SELECT * FROM cq.event_quality;
+ALTER EXTENSION conversion_quality UPDATE TO '1.5';
+SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';
+SELECT (SELECT count(*) FROM (SELECT * FROM up_quality_1_4 EXCEPT SELECT * FROM cq.event_quality) d)
+           AS quality_rows_changed_by_1_5,
+       (SELECT count(*) FROM (SELECT * FROM up_cohort_1_3 EXCEPT SELECT * FROM cq.cohort_quality) d)
+           + (SELECT count(*) FROM (SELECT * FROM cq.cohort_quality EXCEPT SELECT * FROM up_cohort_1_3) d)
+           AS cohort_rows_changed_by_1_5;
+SELECT source_name, rows_read FROM cq.refresh('up');
+SELECT count(*) AS event_names,
+       count(*) FILTER (WHERE to_jsonb(o) - 'refreshed_at' <> to_jsonb(n) - 'refreshed_at')
+           AS figures_changed_by_a_1_5_refresh
+  FROM (SELECT * FROM up_quality_1_4) o
+  JOIN (SELECT * FROM cq.event_quality) n USING (source, event_name);
 RESET client_min_messages;
 
-DROP TABLE up_quality_1_2, up_cohort_1_3;
+DROP TABLE up_quality_1_2, up_cohort_1_3, up_quality_1_4;
 DROP TABLE up_ev, up_states, up_signals, up_ranks, up_before, up_after, up_saved,
            up_inventory_updated, up_inventory_fresh, up_src, up_health_1_1, up_quality_1_1 CASCADE;
 DROP VIEW upgrade_inventory, upgrade_members;

@@ -314,7 +314,10 @@ BEGIN
             RAISE NOTICE 'cq.refresh: source "%": campaign quality by %, % buckets (%)', s.name, dim, n,
                 clock_timestamp() - t0;
         END LOOP;
-        DROP VIEW pg_temp.cq_refresh_dimension;
+        -- named by the session's own temporary schema: on a Citus coordinator, Citus's
+        -- handling of DROP VIEW cannot resolve the alias pg_temp
+        EXECUTE format('DROP VIEW %I.cq_refresh_dimension',
+                       (SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()));
     END IF;
 
     -- funnels, over the rows that are not copies

@@ -2,7 +2,10 @@
 # Citus: every aggregate of conversion_quality, in every call form, on a table
 # (and the attribution states of 1.2: per-user credits and their rollup)
 # distributed over two workers, against the same query on a local copy of the
-# rows.  Three throwaway nodes on loopback (a coordinator and two workers), the
+# rows; and every function that reads tables by name (cq.rank_events,
+# cq.breakdown, cq.spend_report, cq.adset_readiness, cq.attribute) and every
+# report of a registered source (cq.refresh and its views, cq.dedup_explain,
+# cq.reconcile) over the demo warehouse distributed, against the plain tables.  Three throwaway nodes on loopback (a coordinator and two workers), the
 # extension installed on each; the table is distributed by user_id.
 #
 # A query grouped by the distribution column runs whole on the workers.  A
@@ -23,6 +26,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use File::Basename qw(dirname);
 
 my $pkglib = `pg_config --pkglibdir`;
 chomp $pkglib;
@@ -274,6 +278,21 @@ is($coord->safe_psql('postgres',
 	$coord->safe_psql('postgres',
 		"SELECT sum(cq.funnel_stage(st, interval '2 days')) FROM states_local"),
 	'funnel_stage over distributed states');
+# every accessor of a stored funnel state, signal summary and rank sample, per user, on the
+# workers: the single-node answer (the summaries here are one user's, built on one node)
+my $accessors = "SELECT string_agg(concat_ws('|', s.user_id, cq.funnel_stage(st, interval '2 days'), "
+  . "cq.funnel_stage(st, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_order'), "
+  . "cq.funnel_step_times(st, interval '2 days')::text, "
+  . "cq.funnel_step_times(st, ARRAY[interval '1 day', '1 day', '1 day'], 'strict_increase')::text, "
+  . "cq.signal_n(sig), cq.signal_n_event(sig), cq.signal_n_converted(sig), cq.signal_mean(sig, true), "
+  . "cq.signal_correlation(sig), cq.signal_p_value(sig), cq.signal_lift(sig), cq.signal_odds_ratio(sig), "
+  . "cq.signal_odds_ratio_ci(sig, 0.95)::text, cq.signal_precision(sig), cq.signal_recall(sig), "
+  . "cq.signal_revenue_share(sig), cq.signal_log_t(sig), cq.signal_log_df(sig), cq.signal_log_p_value(sig), "
+  . "cq.signal_report(sig)::text, cq.rank_correlation(sample), cq.auc(sample), cq.rank_n(sample)), "
+  . "E'\\n' ORDER BY s.user_id) FROM %s s JOIN %s m USING (user_id)";
+is($coord->safe_psql('postgres', sprintf($accessors, 'states', 'sums')),
+	$coord->safe_psql('postgres', sprintf($accessors, 'states_local', 'sums_local')),
+	'every accessor of stored states over distributed tables: the single-node answer');
 
 # ------------------------------------------------------------------------------------------
 # Attribution states (1.2): per-user credits on the workers, summed anywhere
@@ -311,6 +330,139 @@ is($coord->safe_psql('postgres',
 		  . "FROM (SELECT 1) x, LATERAL (SELECT * FROM cq.attribution_rows((SELECT cq.attribution_rollup(s) "
 		  . "FROM credit_states_local))) a"),
 	'attribution_rows of the distributed rollup: the single-node rows');
+
+# ------------------------------------------------------------------------------------------
+# The functions that read tables by name, and the registered-source reports, over
+# distributed tables: the demo warehouse (gen_warehouse.sql, a fifth of its size) twice, in
+# schema shop as plain tables and in schema dist distributed by user_id.  These run on the
+# coordinator and read the distributed rows through Citus's planner (SPI and a scan into the
+# extension's own receiver); every answer must be the plain tables' answer.
+# ------------------------------------------------------------------------------------------
+my $gen_sql = dirname(__FILE__) . '/../data/gen_warehouse.sql';
+my $gen = $coord->safe_psql('postgres', "\\set scale 0.2\n\\i $gen_sql");
+like($gen, qr/gen_warehouse: seed 0.5 scale 0.2/, 'the demo warehouse, generated on the coordinator');
+$coord->safe_psql('postgres', q{
+CREATE SCHEMA dist;
+CREATE TABLE dist.web_events (LIKE shop.web_events);
+CREATE TABLE dist.lead_events (LIKE shop.lead_events);
+SELECT create_distributed_table('dist.web_events', 'user_id');
+SELECT create_distributed_table('dist.lead_events', 'user_id');
+INSERT INTO dist.web_events SELECT * FROM shop.web_events;
+INSERT INTO dist.lead_events SELECT * FROM shop.lead_events;
+-- touches and conversions for cq.attribute: views over either schema
+CREATE VIEW shop.lead_clicks AS SELECT user_id, event_time, campaign AS channel FROM shop.lead_events WHERE event_name = 'ad_click';
+CREATE VIEW dist.lead_clicks AS SELECT user_id, event_time, campaign AS channel FROM dist.lead_events WHERE event_name = 'ad_click';
+CREATE VIEW shop.lead_won AS SELECT user_id, event_time, value FROM shop.lead_events WHERE event_name = 'won_deal';
+CREATE VIEW dist.lead_won AS SELECT user_id, event_time, value FROM dist.lead_events WHERE event_name = 'won_deal';
+-- spend per creative and day, some days unpaid; the orders behind the web purchases
+CREATE TABLE lead_spend AS
+SELECT d::date AS day, c.creative, 40.00::numeric AS spend
+  FROM generate_series('2025-01-01'::date, '2025-04-30', '1 day') d,
+       (SELECT DISTINCT creative FROM shop.lead_events WHERE creative IS NOT NULL) c
+ WHERE NOT (c.creative = 'roi_calculator' AND d BETWEEN '2025-02-01' AND '2025-02-10');
+CREATE TABLE web_orders AS
+SELECT DISTINCT ON (event_id) event_id AS order_id, value, event_time AS created_at
+  FROM shop.web_events WHERE event_name = 'purchase' AND channel = 'server' AND event_id <> ''
+ ORDER BY event_id, event_time;
+});
+is($coord->safe_psql('postgres',
+		"SELECT (SELECT count(*) FROM dist.web_events) = (SELECT count(*) FROM shop.web_events) "
+		  . "AND (SELECT count(*) FROM dist.lead_events) = (SELECT count(*) FROM shop.lead_events) "
+		  . "AND (SELECT count(*) FROM shop.lead_events) > 3000"),
+	't', 'the warehouse distributed: every row on the workers');
+
+# $query with %1$s the schema gives the same rows (ordered by all columns) from both schemas;
+# decimals are cut after the 9th digit (floating-point sums, such as the revenue moments of
+# cq.breakdown, follow the order the rows arrive in, which differs between the two)
+sub same_rows
+{
+	my ($name, $query) = @_;
+	my $wrap = "SELECT string_agg(regexp_replace(r::text, '(\\d\\.\\d{9})\\d+', '\\1', 'g'), E'\\n' "
+	  . "ORDER BY r::text) FROM (" . $query . ") r";
+	my $got = $coord->safe_psql('postgres', sprintf($wrap, 'dist'));
+	my $want = $coord->safe_psql('postgres', sprintf($wrap, 'shop'));
+	ok($got eq $want && $want ne '', "$name over distributed tables: the single-node answer")
+	  or diag(substr($got, 0, 600) . "\n  vs\n" . substr($want, 0, 600));
+}
+same_rows('cq.rank_events',
+	q{SELECT * FROM cq.rank_events('%1$s.web_events', '30 days', value_column => 'value',
+	    event_id_column => 'event_id', entry_events => '{ad_click}')});
+same_rows('cq.rank_events (lead-gen, conversion event, thresholds)',
+	q{SELECT * FROM cq.rank_events('%1$s.lead_events', '60 days', value_column => 'value',
+	    conversion_event => 'won_deal', thresholds => '{1,2}', event_id_column => 'event_id')});
+for my $rule ("'entry'", "'last_touch'", "'step', step => 'lead_submitted'")
+{
+	same_rows("cq.breakdown (rule $rule)",
+		qq{SELECT * FROM cq.breakdown('%1\$s.lead_events', 'creative', $rule,
+		    conversion_event => 'qualified_lead', horizon => '60 days', value_column => 'value')});
+}
+same_rows('cq.spend_report',
+	q{SELECT * FROM cq.spend_report('%1$s.lead_events', 'lead_spend', 'creative', 'lead_submitted',
+	    '90 days', min_weekly_volume => 20, event_id_column => 'event_id')});
+same_rows('cq.adset_readiness',
+	q{SELECT * FROM cq.adset_readiness('%1$s.web_events', 'ad_set', '{add_to_cart,begin_checkout,purchase}',
+	    attribution_window => '30 days', min_weekly_volume => 40, observed_until => '2025-03-10',
+	    event_id_column => 'event_id')});
+for my $model (qw(first_touch last_touch last_non_direct linear position_based time_decay))
+{
+	# credits are floating-point sums whose last digits depend on the order of the rows
+	same_rows("cq.attribute ($model)",
+		qq{SELECT channel, round(conversions::numeric, 9), round(value::numeric, 6)
+		     FROM cq.attribute('%1\$s.lead_clicks', '%1\$s.lead_won', '$model', '45 days',
+		                       value_column => 'value')});
+}
+
+# Registered sources over both schemas, refreshed: every report view holds the same rows
+$coord->safe_psql('postgres', q{
+SET client_min_messages = warning;
+SELECT cq.register_source(s || '_web', (s || '.web_events')::regclass, 'user_id', 'event_time', 'event_name',
+                          value_column => 'value', event_id_column => 'event_id',
+                          source_column => 'channel', entry_events => '{ad_click}',
+                          received_at_column => 'received_at',
+                          customer_columns => '{"external_id": "user_id"}',
+                          dimension_columns => '{campaign,landing_page}')
+  FROM unnest(ARRAY['shop', 'dist']) s;
+SELECT cq.register_source(s || '_leads', (s || '.lead_events')::regclass, 'user_id', 'event_time', 'event_name',
+                          value_column => 'value', event_id_column => 'event_id',
+                          source_column => 'channel', entry_events => '{ad_click}',
+                          received_at_column => 'received_at', horizon => '60 days',
+                          dimension_columns => '{campaign,ad_set,creative}')
+  FROM unnest(ARRAY['shop', 'dist']) s;
+SELECT cq.define_funnel(s || '_checkout', s || '_web', '{view_item,add_to_cart,begin_checkout,purchase}', '1 day')
+  FROM unnest(ARRAY['shop', 'dist']) s;
+SELECT cq.define_funnel(s || '_pipeline', s || '_leads',
+                        '{form_start,lead_submitted,qualified_lead,booked_call,won_deal}', '60 days')
+  FROM unnest(ARRAY['shop', 'dist']) s;
+});
+my $refreshed = $coord->safe_psql('postgres',
+	"SELECT string_agg(format('%s:%s:%s:%s', source_name, rows_read, event_quality_rows, funnel_report_rows), ' ' "
+	  . "ORDER BY source_name) FROM cq.refresh()");
+my %read = $refreshed =~ /(\w+):(\d+):\d+:\d+/g;
+ok($read{dist_web} && $read{dist_web} == $read{shop_web} && $read{dist_leads} == $read{shop_leads},
+	'cq.refresh read every row of the distributed sources') or diag($refreshed);
+# a view's rows of source $s, without the source's name and refresh time
+for my $view (qw(event_quality funnel_report tracking_health match_quality campaign_quality))
+{
+	my $cols = $coord->safe_psql('postgres',
+		"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
+		  . "WHERE attrelid = 'cq.$view'::regclass AND attnum > 0 "
+		  . "AND attname NOT IN ('source', 'funnel', 'refreshed_at')");
+	same_rows("cq.refresh, then cq.$view",
+		"SELECT $cols FROM cq.$view WHERE source IN ('%1\$s_web', '%1\$s_leads')");
+}
+is($coord->safe_psql('postgres',
+		"SELECT count(*) FROM cq.tracking_health WHERE source = 'dist_web'") > 0 ? 'rows' : 'none',
+	'rows', 'the distributed source has tracking health rows');
+same_rows('cq.dedup_explain(source)', q{SELECT * FROM cq.dedup_explain('%1$s_web')});
+same_rows('cq.reconcile', q{SELECT * FROM cq.reconcile('%1$s_web', 'web_orders')});
+# daily states need triggers on the table, which Citus does not run on distributed tables
+# unless told to (citus.enable_unsafe_triggers): refused with an error, nothing half-done
+my ($drc, $dout, $derr) = $coord->psql('postgres', "SELECT cq.enable_daily_states('dist_web')");
+ok($drc != 0 && $derr =~ /ERROR:  triggers are not supported on distributed tables/,
+	'cq.enable_daily_states on a distributed table: refused by Citus, cleanly') or diag("rc $drc: $derr");
+is($coord->safe_psql('postgres',
+		"SELECT count(*) FROM pg_trigger WHERE tgrelid = 'dist.web_events'::regclass AND NOT tgisinternal"),
+	'0', '... leaving no trigger behind');
 
 # ------------------------------------------------------------------------------------------
 # Nothing crashed
