@@ -673,9 +673,10 @@ cq_funnel_row_steps(FunctionCallInfo fcinfo, FunnelCallArgs *a, int *nsteps, uin
  *		cq.window_funnel's transition for its commonest row, in one call: a
  *		call site without a mode, inside an aggregate, no NULL time or
  *		window, the window parsed on an earlier row, and the group's packed
- *		state ready for it (cq_funnel_state_fast_add).  True when the row is
- *		taken (the state, argument 0, is the result); false, changing
- *		nothing, when the general path must handle and check the row.
+ *		state ready for it (cq_funnel_state_fast_add), or a row matching no
+ *		step, which is dropped unread.  True when the row is taken (the
+ *		state, argument 0, is the result); false, changing nothing, when the
+ *		general path must handle and check the row.
  */
 bool
 cq_funnel_fast_row(FunctionCallInfo fcinfo, FunnelCallArgs *a)
@@ -692,6 +693,13 @@ cq_funnel_fast_row(FunctionCallInfo fcinfo, FunnelCallArgs *a)
 		return false;
 	if (!row_steps(fcinfo, a, &nsteps, &mask))
 		return false;
+	/*
+	 * Without a mode a row matching no step changes nothing, and the general
+	 * path passes the state on without reading it either: do not touch the
+	 * state here (on rows in random user order, reading it is a cache miss)
+	 */
+	if (mask == 0)
+		return true;
 	return cq_funnel_state_fast_add((FunnelState *) DatumGetPointer(PG_GETARG_DATUM(0)),
 									a->window_us, nsteps, PG_GETARG_INT64(a->ts_arg), mask);
 }
