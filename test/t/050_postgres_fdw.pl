@@ -433,6 +433,44 @@ ok(@remote == 2 && (grep { /cq\.funnel_report\(st, '2 days'::interval\) FROM pub
   or diag($plan);
 
 # ------------------------------------------------------------------------------------------
+# Functions that read a table by name, and a registered source, over the foreign partitions:
+# they run on the coordinator and read the rows through the planner (fetched from the shards)
+# ------------------------------------------------------------------------------------------
+sub all_rows
+{
+	my ($query) = @_;
+	return $coord->safe_psql('postgres',
+		"SELECT string_agg(r::text, E'\\n' ORDER BY r::text) FROM ($query) r");
+}
+for my $args ("'2 days', time_column => 'ts'",
+	"'3 days', time_column => 'ts', conversion_event => 'buy', thresholds => '{1,2}'")
+{
+	my $got = all_rows("SELECT * FROM cq.rank_events('events', $args)");
+	my $want = all_rows("SELECT * FROM cq.rank_events('events_local', $args)");
+	ok($got eq $want && $want ne '', "cq.rank_events($args) over foreign partitions: the single-node answer")
+	  or diag("$got\n  vs\n$want");
+}
+$coord->safe_psql('postgres', q{
+SET client_min_messages = warning;
+SELECT cq.register_source(t, t::regclass, 'user_id', 'ts', 'event_name', value_column => 'revenue')
+  FROM unnest(ARRAY['events', 'events_local']) t;
+SELECT cq.define_funnel(t || '_checkout', t, '{view,cart,checkout,buy}', '2 days')
+  FROM unnest(ARRAY['events', 'events_local']) t;
+SELECT count(*) FROM cq.refresh();
+});
+for my $view ('event_quality', 'funnel_report')
+{
+	my $cols = $coord->safe_psql('postgres',
+		"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
+		  . "WHERE attrelid = 'cq.$view'::regclass AND attnum > 0 "
+		  . "AND attname NOT IN ('source', 'funnel', 'refreshed_at')");
+	my $got = all_rows("SELECT $cols FROM cq.$view WHERE source = 'events'");
+	my $want = all_rows("SELECT $cols FROM cq.$view WHERE source = 'events_local'");
+	ok($got eq $want && $want ne '', "cq.refresh, then cq.$view over foreign partitions: the single-node answer")
+	  or diag("$got\n  vs\n$want");
+}
+
+# ------------------------------------------------------------------------------------------
 # Nothing crashed
 # ------------------------------------------------------------------------------------------
 for my $node (@nodes)
