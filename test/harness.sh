@@ -6,7 +6,8 @@
 #          cluster, load the bundled sample data and print the quality report
 #   test   the same set-up, then pg_regress and every suite under test/ (test/check_*),
 #          ending with the line "N passed, N failed"
-#   bench  the same set-up, then every benchmark under test/bench/ (bench_*.sh)
+#   bench  the same set-up, then the benchmark table (test/bench/summary.sh), or with
+#          CQ_ONLY=NAME the detailed benchmarks test/bench/bench_*NAME*.sh
 #   fuzz   install clang-14 if missing, then run every libFuzzer harness under test/fuzz/ for
 #          FUZZ_SECONDS (default 60) each; no cluster
 #   valgrind  the same set-up as test, but the server runs under valgrind (memcheck, with
@@ -303,10 +304,17 @@ check_valgrind_logs() {
 	python3 "$TOP/test/valgrind_report.py" "$VG_DIR" conversion_quality
 }
 
+# make bench: the one table (test/bench/summary.sh; SCALE=1M ... 50M).  CQ_ONLY=NAME runs the
+# detailed benchmarks whose file names contain NAME instead (CQ_ONLY=bench_ runs them all).
 run_bench() {
 	local f
+	if [ -z "${CQ_ONLY:-}" ]; then
+		say "benchmark summary.sh (SCALE=${SCALE:-5M})"
+		(cd "$TOP" && bash test/bench/summary.sh)
+		return
+	fi
 	for f in "$TOP"/test/bench/bench_*.sh; do
-		[ -n "${CQ_ONLY:-}" ] && [[ "$(basename "$f")" != *${CQ_ONLY}* ]] && continue
+		[[ "$(basename "$f")" != *${CQ_ONLY}* ]] && continue
 		say "benchmark $(basename "$f")"
 		(cd "$TOP" && bash "$f")
 	done

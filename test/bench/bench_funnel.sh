@@ -31,38 +31,10 @@ REPEAT=${BENCH_REPEAT:-5}
 SINGLE=${BENCH_SINGLE:-"1000000 2000000 4000000"}
 DB=cq_bench_funnel
 
-dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-createdb "$DB"
+. "$(dirname "$0")/common.sh"
+bench_database "$DB"
 trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true' EXIT
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-
-q <<'SQL'
-CREATE EXTENSION conversion_quality;
-SET client_min_messages = warning;
--- median wall time (ms) of each query over `runs` rounds; the queries alternate within a round
--- so that load from other processes hits them alike; each result is consumed in the server
-CREATE FUNCTION bench_ms(queries text[], runs int) RETURNS float8[] LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    times float8[] := array_fill(0::float8, ARRAY[array_length(queries, 1), runs]);
-    res float8[] := '{}';
-    dummy bigint;
-BEGIN
-    FOR r IN 1 .. runs LOOP
-        FOR i IN 1 .. array_length(queries, 1) LOOP
-            t0 := clock_timestamp();
-            -- (the row test keeps every output column: unused ones would not be computed)
-            EXECUTE 'SELECT count(*) FROM (' || queries[i] || ') q WHERE q IS NOT NULL' INTO dummy;
-            times[i][r] := extract(epoch FROM clock_timestamp() - t0) * 1000;
-        END LOOP;
-    END LOOP;
-    FOR i IN 1 .. array_length(queries, 1) LOOP
-        res := res || (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY times[i][r])
-                         FROM generate_series(1, runs) r);
-    END LOOP;
-    RETURN res;
-END $$;
-SQL
 
 echo "funnel benchmark: $EVENTS events for $USERS users, serial plans, median of $REPEAT alternating rounds"
 t0=$(date +%s)

@@ -2,7 +2,11 @@
 #
 # bench_database NAME: a fresh database NAME with the extension, made the default (PGDATABASE),
 # with a function median_ms(sql text, runs int) that runs sql once to warm up, then `runs`
-# times, and returns the median wall time in milliseconds.  Defines q: psql, quiet, stopping at
+# times, and returns the median wall time in milliseconds, and a function
+# bench_ms(queries text[], runs int) that runs the queries in turn, `runs` rounds, and returns
+# the median wall time of each (ms) after one uncounted round that warms the caches: the
+# queries alternate within a round, so that load from other processes hits them alike, and
+# each result is consumed in the server.  Defines q: psql, quiet, stopping at
 # the first error.
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
@@ -24,6 +28,30 @@ BEGIN
         times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
     END LOOP;
     RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
+END $$;
+CREATE FUNCTION bench_ms(queries text[], runs int) RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    times float8[] := array_fill(0::float8, ARRAY[array_length(queries, 1), runs]);
+    res float8[] := '{}';
+    dummy bigint;
+BEGIN
+    -- one round to warm the caches, not counted
+    FOR r IN 0 .. runs LOOP
+        FOR i IN 1 .. array_length(queries, 1) LOOP
+            t0 := clock_timestamp();
+            -- (the row test keeps every output column: unused ones would not be computed)
+            EXECUTE 'SELECT count(*) FROM (' || queries[i] || ') q WHERE q IS NOT NULL' INTO dummy;
+            IF r > 0 THEN
+                times[i][r] := extract(epoch FROM clock_timestamp() - t0) * 1000;
+            END IF;
+        END LOOP;
+    END LOOP;
+    FOR i IN 1 .. array_length(queries, 1) LOOP
+        res := res || (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY times[i][r])
+                         FROM generate_series(1, runs) r);
+    END LOOP;
+    RETURN res;
 END $$;
 SQL
 }
