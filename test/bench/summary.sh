@@ -139,6 +139,7 @@ for shape in $SHAPES; do
 	gen ev "$shape" "$EVENTS"
 	# one row per user for the signal: did the user add to cart, and their revenue
 	qa <<SQL
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS ev_users;
 CREATE UNLOGGED TABLE ev_users AS
 SELECT uid, bool_or(e = 'cart') AS has_event, bool_or(e = 'cart')::int::float8 AS x,
@@ -211,14 +212,19 @@ SQL
 
 	if [ "$shape" = uniform ]; then
 		# a state keeps every row of the user (strict_order readers need the rows that match
-		# no step): bytes per row stored, with and without the state's fixed header
-		BYTES=$(qa -c "SELECT format('%s bytes per event stored on average (%s events a user), %s without the %s-byte header of each state',
+		# no step): bytes per row stored on average, and a state's size as header + per row
+		# (from states of one and of two rows)
+		BYTES=$(qa -c "SELECT format('%s bytes per event stored on average (%s events a user); a state is %s bytes + %s per event',
 		                             round(sum(size)::numeric / sum(n), 2), round(avg(n), 1),
-		                             round((sum(size) - count(*) * min(size - 16 * n))::numeric / sum(n), 2),
-		                             min(size - 16 * n))
+		                             2 * s1 - s2, s2 - s1)
 		                 FROM (SELECT pg_column_size(cq.funnel_events(ts, e, 'view', 'cart', 'checkout', 'buy')) AS size,
 		                              count(*) AS n
-		                         FROM ev GROUP BY uid) s")
+		                         FROM ev GROUP BY uid) s,
+		                      (SELECT pg_column_size(cq.funnel_events(t, true)) AS s1
+		                         FROM (VALUES (timestamptz '2024-01-01')) v(t)) one,
+		                      (SELECT pg_column_size(cq.funnel_events(t, true)) AS s2
+		                         FROM (VALUES (timestamptz '2024-01-01'), ('2024-01-02')) v(t)) two
+		                GROUP BY s1, s2")
 	fi
 done
 
@@ -260,37 +266,66 @@ SELECT bench_ms(ARRAY[\$q\$SELECT set_config('max_parallel_workers_per_gather', 
                       \$q\$$sql\$q\$], $REPEAT);
 SQL
 	}
+	# per-user stored states for the rollups and the aggregates over states
+	qa <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ev_states;
+CREATE UNLOGGED TABLE ev_states AS
+SELECT uid, cq.funnel_events(ts, e, 'view', 'cart', 'checkout', 'buy') AS st,
+       cq.event_signal(e = 'cart', revenue) AS sig,
+       cq.rank_sample(extract(epoch FROM ts)::float8, revenue) AS sample,
+       cq.attribution_credits(ts, e, e = 'buy', revenue, 'last_touch', '7 days', '1 day') AS credits,
+       sum(revenue) AS revenue
+  FROM ev GROUP BY uid;
+ALTER TABLE ev_states ADD COLUMN rep cq.funnel_state;
+UPDATE ev_states SET rep = r.rep
+  FROM (SELECT uid, cq.funnel_report_state(st, interval '1 day') AS rep FROM ev_states GROUP BY uid) r
+ WHERE r.uid = ev_states.uid;
+VACUUM ANALYZE ev_states;
+SQL
+	# name | floor | query: every aggregate of the extension (23), and the three floors
+	SPEEDUP_LIST=$(cat <<LIST
+GROUP BY user (floor)||SELECT uid, count(*) FROM ev GROUP BY uid
+count(*) scan (floor)||SELECT count(*) FROM ev
+count(*) of the states (floor)||SELECT count(*) FROM ev_states
+cq.window_funnel, boolean steps|GROUP BY user (floor)|$WFB
+cq.window_funnel, event names|GROUP BY user (floor)|$WFN
+cq.funnel_events|GROUP BY user (floor)|$FEV
+cq.retention|GROUP BY user (floor)|SELECT uid, cq.retention(e = 'view', e = 'cart', e = 'buy') FROM ev GROUP BY uid
+cq.window_funnel_by_key|GROUP BY user (floor)|SELECT uid, cq.window_funnel_by_key(interval '1 day', (ts::date - date '2024-01-01')::text, ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM ev GROUP BY uid
+cq.funnel_next_events|GROUP BY user (floor)|SELECT uid, cq.funnel_next_events(interval '1 day', ts, e, 2, 2, e = 'view', e = 'cart') FROM ev GROUP BY uid
+cq.sequence_match|GROUP BY user (floor)|$SEQ
+cq.sequence_count|GROUP BY user (floor)|SELECT uid, cq.sequence_count('(?1).*(?2)', ts, e = 'view', e = 'buy') FROM ev GROUP BY uid
+cq.sequence_match_events|GROUP BY user (floor)|SELECT uid, cq.sequence_match_events('(?1)(?t>600)(?2)', ts, e = 'view', e = 'cart') FROM ev GROUP BY uid
+cq.attribution_credits|GROUP BY user (floor)|SELECT uid, cq.attribution_credits(ts, e, e = 'buy', revenue, 'last_touch', '7 days', '1 day') FROM ev GROUP BY uid
+cq.conversion_curve|count(*) scan (floor)|SELECT cq.conversion_curve(ts, CASE WHEN e = 'buy' THEN ts + interval '1 hour' END, timestamptz '2024-02-01 00:00+00') FROM ev
+cq.event_signal (over rows)|count(*) scan (floor)|SELECT e, cq.event_signal(e = 'cart', revenue) FROM ev GROUP BY e
+cq.rank_sample|count(*) scan (floor)|SELECT cq.rank_n(cq.rank_sample(extract(epoch FROM ts)::float8, revenue)) FROM ev
+cq.rank_correlation|count(*) scan (floor)|SELECT cq.rank_correlation(extract(epoch FROM ts)::float8, revenue) FROM ev
+cq.auc|count(*) scan (floor)|SELECT cq.auc(revenue, e = 'buy') FROM ev
+cq.funnel_rollup|count(*) of the states (floor)|SELECT cq.funnel_stage(cq.funnel_rollup(st), interval '1 day') FROM ev_states
+cq.funnel_report|count(*) of the states (floor)|SELECT cq.funnel_report(st, interval '1 day') FROM ev_states
+cq.funnel_report_state|count(*) of the states (floor)|SELECT cq.funnel_report_state(st, interval '1 day') FROM ev_states
+cq.funnel_report_rollup|count(*) of the states (floor)|SELECT cq.funnel_report_rollup(rep) FROM ev_states
+cq.funnel_revenue|count(*) of the states (floor)|SELECT cq.funnel_revenue(st, revenue, interval '1 day') FROM ev_states
+cq.funnel_conversion_curve|count(*) of the states (floor)|SELECT cq.funnel_conversion_curve(st, interval '1 day', timestamptz '2024-02-01 00:00+00', interval '1 hour') FROM ev_states
+cq.signal_rollup|count(*) of the states (floor)|SELECT cq.signal_rollup(sig) FROM ev_states
+cq.rank_rollup|count(*) of the states (floor)|SELECT cq.rank_n(cq.rank_rollup(sample)) FROM ev_states
+cq.attribution_rollup|count(*) of the states (floor)|SELECT cq.attribution_rollup(credits) FROM ev_states
+LIST
+)
 	declare -A sp
-	for name in "GROUP BY user (floor)" "count(*) scan (floor)" "cq.window_funnel, boolean steps" \
-		"cq.window_funnel, event names" "cq.funnel_events" "cq.sequence_match" "cq.retention" \
-		"cq.window_funnel_by_key" "cq.conversion_curve" "cq.event_signal (over rows)" "cq.rank_sample"; do
-		case "$name" in
-		"GROUP BY user (floor)") sql="SELECT uid, count(*) FROM ev GROUP BY uid" ;;
-		"count(*) scan (floor)") sql="SELECT count(*) FROM ev" ;;
-		"cq.window_funnel, boolean steps") sql="$WFB" ;;
-		"cq.window_funnel, event names") sql="$WFN" ;;
-		"cq.funnel_events") sql="$FEV" ;;
-		"cq.sequence_match") sql="$SEQ" ;;
-		"cq.retention") sql="SELECT uid, cq.retention(e = 'view', e = 'cart', e = 'buy') FROM ev GROUP BY uid" ;;
-		"cq.window_funnel_by_key") sql="SELECT uid, cq.window_funnel_by_key(interval '1 day', (ts::date - date '2024-01-01')::text, ts, e = 'view', e = 'cart', e = 'checkout', e = 'buy') FROM ev GROUP BY uid" ;;
-		"cq.conversion_curve") sql="SELECT cq.conversion_curve(ts, CASE WHEN e = 'buy' THEN ts + interval '1 hour' END, timestamptz '2024-02-01 00:00+00') FROM ev" ;;
-		"cq.event_signal (over rows)") sql="SELECT e, cq.event_signal(e = 'cart', revenue) FROM ev GROUP BY e" ;;
-		"cq.rank_sample") sql="SELECT cq.rank_correlation(cq.rank_sample(uid, revenue)) FROM ev" ;;
-		esac
+	while IFS='|' read -r name fl sql; do
 		read -r _ a _ b < <(par "$sql")
 		s=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
 		sp["$name"]=$s
-		if [[ "$name" == *"(floor)" ]]; then ref=""; else
-			case "$name" in
-			"cq.event_signal (over rows)"|"cq.rank_sample"|"cq.conversion_curve") fl="count(*) scan (floor)" ;;
-			*) fl="GROUP BY user (floor)" ;;
-			esac
-			ref=$(awk -v s="$s" -v f="${sp[$fl]}" 'BEGIN { printf "%.2f (%s)", s / f, (s / f >= 0.9) ? "met" : "MISSED" }')
-		fi
+		ref=""
+		[ -n "$fl" ] && ref=$(awk -v s="$s" -v f="${sp[$fl]}" 'BEGIN { printf "%.2f (%s)", s / f, (s / f >= 0.9) ? "met" : "MISSED" }')
 		printf '%-45s %9.0f %9.0f %8sx %12s\n' "$name" "$a" "$b" "$s" "$ref"
-	done
+	done <<< "$SPEEDUP_LIST"
+	qa -c 'DROP TABLE ev_states'
 	echo "(vs floor's = our speed-up / the floor's: the GROUP BY user floor for per-user aggregates,"
-	echo " the count(*) scan for whole-table ones)"
+	echo " the count(*) scan for whole-table ones, the scan of the stored states for rollups)"
 fi
 
 # Growth: cq.window_funnel (both forms) and the GROUP BY floor from 1M to 5M to 20M events
