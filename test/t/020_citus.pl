@@ -26,6 +26,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use CqNodes;
 use File::Basename qw(dirname);
 
 my $pkglib = `pg_config --pkglibdir`;
@@ -57,7 +60,7 @@ $coord->safe_psql('postgres',
 	"SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ")");
 $coord->safe_psql('postgres', "SELECT citus_add_node('127.0.0.1', " . $_->port . ")")
   for @workers;
-my %started = map { $_->name => $_->safe_psql('postgres', 'SELECT pg_postmaster_start_time()') } @nodes;
+my %started = start_times(@nodes);
 
 # Events distributed by user, and the same rows in a local table; per-user
 # funnel states, stored and distributed too.
@@ -467,14 +470,7 @@ is($coord->safe_psql('postgres',
 # ------------------------------------------------------------------------------------------
 # Nothing crashed
 # ------------------------------------------------------------------------------------------
-for my $node (@nodes)
-{
-	is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'), $started{ $node->name },
-		$node->name . ': the server never restarted');
-	my $log = slurp_file($node->logfile);
-	unlike($log, qr/terminated by signal|server process .* was terminated/,
-		$node->name . ': no backend died');
-}
+check_nothing_crashed(\%started, @nodes);
 
 $_->stop for @nodes;
 done_testing();

@@ -37,6 +37,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use CqNodes;
 
 my $pkglib = `pg_config --pkglibdir`;
 chomp $pkglib;
@@ -59,7 +62,7 @@ for my $name (qw(coordinator shard1 shard2))
 	push @nodes, $node;
 }
 my ($coord, @shards) = @nodes;
-my %started = map { $_->name => $_->safe_psql('postgres', 'SELECT pg_postmaster_start_time()') } @nodes;
+my %started = start_times(@nodes);
 
 # On each shard a plain table for its partition's rows
 $_->safe_psql('postgres', 'CREATE TABLE events (user_id int, ts timestamptz, event_name text, revenue float8)')
@@ -473,14 +476,7 @@ for my $view ('event_quality', 'funnel_report')
 # ------------------------------------------------------------------------------------------
 # Nothing crashed
 # ------------------------------------------------------------------------------------------
-for my $node (@nodes)
-{
-	is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'), $started{ $node->name },
-		$node->name . ': the server never restarted');
-	my $log = slurp_file($node->logfile);
-	unlike($log, qr/terminated by signal|server process .* was terminated/,
-		$node->name . ': no backend died');
-}
+check_nothing_crashed(\%started, @nodes);
 
 $_->stop for @nodes;
 done_testing();
