@@ -59,6 +59,12 @@ SELECT cq.register_source('cm', 'cm_ev', 'user_id', 'event_time', 'event_name',
 SELECT count(*) AS rows_after_registering_again FROM cq.campaign_quality WHERE source = 'cm';
 SELECT source_name, rows_read FROM cq.refresh('cm');
 SELECT count(*) AS rows_without_value_column FROM cq.campaign_quality WHERE source = 'cm';
+-- An empty list of dimension columns breaks nothing down (1.4 failed here: the refresh
+-- dropped a temporary view it had not made)
+SELECT cq.register_source('cm', 'cm_ev', 'user_id', 'event_time', 'event_name', value_column => 'value',
+                          dimension_columns => '{}');
+SELECT source_name, rows_read FROM cq.refresh('cm');
+SELECT count(*) AS rows_without_dimensions FROM cq.campaign_quality WHERE source = 'cm';
 
 -- Registration errors
 \set VERBOSITY default

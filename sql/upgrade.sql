@@ -378,7 +378,7 @@ SELECT p.time_to_convert, p.at_risk, p.converted, p.conversion
                  FROM (VALUES (timestamptz '2024-01-01 10:00+00', timestamptz '2024-01-01 12:00+00'),
                               (timestamptz '2024-01-01 12:00+00', NULL)) v(e, c))) p;
 -- (g) on to 1.5: report rows and daily states stay, and a refresh under 1.5 writes the
--- figures the last one wrote (the rows have not changed since)
+-- figures the 1.4 database held (the rows have not changed since they were refreshed)
 CREATE TABLE up_quality_1_4 AS SELECT * FROM cq.event_quality;
 ALTER EXTENSION conversion_quality UPDATE TO '1.5';
 SELECT extversion FROM pg_extension WHERE extname = 'conversion_quality';

@@ -301,7 +301,7 @@ BEGIN
     -- with revenue above zero within the source's horizon), over the rows that are not
     -- copies, through a temporary view of the rows read; needs a value column
     DELETE FROM cq_internal.campaign_quality_data d WHERE d.source = s.name;
-    IF s.value_column IS NOT NULL AND s.dimension_columns IS NOT NULL THEN
+    IF s.value_column IS NOT NULL AND cardinality(s.dimension_columns) > 0 THEN
         FOR dim IN SELECT x FROM unnest(s.dimension_columns) x LOOP
             EXECUTE format('CREATE OR REPLACE TEMPORARY VIEW cq_refresh_dimension AS '
                            'SELECT r.u, r.t, r.ev, r.v, r.dims OPERATOR(pg_catalog.->>) %L AS d '

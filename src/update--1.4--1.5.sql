@@ -8,5 +8,6 @@
 -- What changes (README, "Upgrading"): cq.refresh works on a Citus coordinator over a
 -- distributed source with dimension columns (1.4 dropped its temporary view by the alias
 -- pg_temp, which Citus's handling of DROP VIEW cannot resolve: the refresh failed with
--- 'schema "pg_temp" does not exist').  No object is added or removed; stored report rows
--- and daily states are kept.
+-- 'schema "pg_temp" does not exist'), and for a source registered with an empty list of
+-- dimension columns ('{}': the refresh dropped a view it had not made).  No object is
+-- added or removed; stored report rows and daily states are kept.

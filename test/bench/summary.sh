@@ -93,7 +93,7 @@ pid=$1; stop=$2; res=$3
 base=$(awk '/^RssAnon/ {print $2}' /proc/$pid/status 2>/dev/null || echo)
 [ -n "$base" ] || { echo "-" > "$res"; exit 0; }
 peak=$base
-while [ ! -e "$stop" ]; do
+while [ ! -e "$stop" ] && [ -e /proc/$pid ]; do
 	v=$(awk '/^RssAnon/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
 	[ "${v:-0}" -gt "$peak" ] && peak=$v
 	sleep 0.01
@@ -106,7 +106,7 @@ SET client_min_messages = warning;
 SELECT pg_backend_pid() AS pid \gset
 \setenv CQ_BENCH_PID :pid
 \! bash $OUT/sampler.sh "\$CQ_BENCH_PID" $stop $res &
-SELECT pg_sleep(0.05);
+SELECT pg_sleep(0.2);
 SELECT count(*) FROM ($sql) q WHERE q IS NOT NULL;
 \! touch $stop; sleep 0.1
 SQL
@@ -317,11 +317,10 @@ LIST
 	declare -A sp
 	while IFS='|' read -r name fl sql; do
 		read -r _ a _ b < <(par "$sql")
-		s=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
-		sp["$name"]=$s
+		sp["$name"]=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f", a / b }')
 		ref=""
-		[ -n "$fl" ] && ref=$(awk -v s="$s" -v f="${sp[$fl]}" 'BEGIN { printf "%.2f (%s)", s / f, (s / f >= 0.9) ? "met" : "MISSED" }')
-		printf '%-45s %9.0f %9.0f %8sx %12s\n' "$name" "$a" "$b" "$s" "$ref"
+		[ -n "$fl" ] && ref=$(awk -v s="${sp[$name]}" -v f="${sp[$fl]}" 'BEGIN { printf "%.2f (%s)", s / f, (s / f >= 0.9) ? "met" : "MISSED" }')
+		printf '%-45s %9.0f %9.0f %8.2fx %12s\n' "$name" "$a" "$b" "${sp[$name]}" "$ref"
 	done <<< "$SPEEDUP_LIST"
 	qa -c 'DROP TABLE ev_states'
 	echo "(vs floor's = our speed-up / the floor's: the GROUP BY user floor for per-user aggregates,"

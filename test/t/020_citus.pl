@@ -3,7 +3,7 @@
 # (and the attribution states of 1.2: per-user credits and their rollup)
 # distributed over two workers, against the same query on a local copy of the
 # rows; and every function that reads tables by name (cq.rank_events,
-# cq.breakdown, cq.spend_report, cq.adset_readiness, cq.attribute) and every
+# cq.dedup_report, cq.breakdown, cq.spend_report, cq.adset_readiness, cq.attribute) and every
 # report of a registered source (cq.refresh and its views, cq.dedup_explain,
 # cq.reconcile) over the demo warehouse distributed, against the plain tables.  Three throwaway nodes on loopback (a coordinator and two workers), the
 # extension installed on each; the table is distributed by user_id.
@@ -295,7 +295,7 @@ my $accessors = "SELECT string_agg(concat_ws('|', s.user_id, cq.funnel_stage(st,
   . "E'\\n' ORDER BY s.user_id) FROM %s s JOIN %s m USING (user_id)";
 is($coord->safe_psql('postgres', sprintf($accessors, 'states', 'sums')),
 	$coord->safe_psql('postgres', sprintf($accessors, 'states_local', 'sums_local')),
-	'every accessor of stored states over distributed tables: the single-node answer');
+	'every accessor of stored states, run on the workers over distributed tables: the answer over the local copy');
 
 # ------------------------------------------------------------------------------------------
 # Attribution states (1.2): per-user credits on the workers, summed anywhere
@@ -374,17 +374,34 @@ is($coord->safe_psql('postgres',
 		  . "AND (SELECT count(*) FROM shop.lead_events) > 3000"),
 	't', 'the warehouse distributed: every row on the workers');
 
-# $query with %1$s the schema gives the same rows (ordered by all columns) from both schemas;
-# decimals are cut after the 9th digit (floating-point sums, such as the revenue moments of
-# cq.breakdown, follow the order the rows arrive in, which differs between the two)
+# Two texts that are the same but for numbers, which agree to a relative 1e-9 (floating-point
+# sums, such as the revenue moments of cq.breakdown, follow the order the rows arrive in,
+# which differs between a distributed table and a plain one)
+sub same_within
+{
+	my ($x, $y) = @_;
+	my $num = qr/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/i;
+	my @xs = split /($num)/, $x;
+	my @ys = split /($num)/, $y;
+	return 0 unless @xs == @ys;
+	for my $i (0 .. $#xs)
+	{
+		next if $xs[$i] eq $ys[$i];
+		return 0 unless $i % 2 == 1;    # odd fields are the numbers
+		return 0 if abs($xs[$i] - $ys[$i]) > 1e-9 * (abs($xs[$i]) + abs($ys[$i]) + 1e-300);
+	}
+	return 1;
+}
+
+# $query with %1$s the schema gives the same rows (ordered by their text; each row starts with
+# its key) from both schemas, numbers to 1e-9 relative
 sub same_rows
 {
 	my ($name, $query) = @_;
-	my $wrap = "SELECT string_agg(regexp_replace(r::text, '(\\d\\.\\d{9})\\d+', '\\1', 'g'), E'\\n' "
-	  . "ORDER BY r::text) FROM (" . $query . ") r";
+	my $wrap = "SELECT string_agg(r::text, E'\\n' ORDER BY r::text) FROM (" . $query . ") r";
 	my $got = $coord->safe_psql('postgres', sprintf($wrap, 'dist'));
 	my $want = $coord->safe_psql('postgres', sprintf($wrap, 'shop'));
-	ok($got eq $want && $want ne '', "$name over distributed tables: the single-node answer")
+	ok(same_within($got, $want) && $want ne '', "$name over distributed tables: the single-node answer")
 	  or diag(substr($got, 0, 600) . "\n  vs\n" . substr($want, 0, 600));
 }
 same_rows('cq.rank_events',
@@ -393,6 +410,9 @@ same_rows('cq.rank_events',
 same_rows('cq.rank_events (lead-gen, conversion event, thresholds)',
 	q{SELECT * FROM cq.rank_events('%1$s.lead_events', '60 days', value_column => 'value',
 	    conversion_event => 'won_deal', thresholds => '{1,2}', event_id_column => 'event_id')});
+same_rows('cq.dedup_report',
+	q{SELECT * FROM cq.dedup_report('%1$s.web_events', event_id_column => 'event_id', source_column => 'channel',
+	    arrived_at_column => 'received_at')});
 for my $rule ("'entry'", "'last_touch'", "'step', step => 'lead_submitted'")
 {
 	same_rows("cq.breakdown (rule $rule)",
@@ -441,7 +461,8 @@ my $refreshed = $coord->safe_psql('postgres',
 	"SELECT string_agg(format('%s:%s:%s:%s', source_name, rows_read, event_quality_rows, funnel_report_rows), ' ' "
 	  . "ORDER BY source_name) FROM cq.refresh()");
 my %read = $refreshed =~ /(\w+):(\d+):\d+:\d+/g;
-ok($read{dist_web} && $read{dist_web} == $read{shop_web} && $read{dist_leads} == $read{shop_leads},
+ok((grep { defined $read{$_} && $read{$_} > 0 } qw(dist_web shop_web dist_leads shop_leads)) == 4
+	  && $read{dist_web} == $read{shop_web} && $read{dist_leads} == $read{shop_leads},
 	'cq.refresh read every row of the distributed sources') or diag($refreshed);
 # a view's rows of source $s, without the source's name and refresh time
 for my $view (qw(event_quality funnel_report tracking_health match_quality campaign_quality))
@@ -463,9 +484,6 @@ same_rows('cq.reconcile', q{SELECT * FROM cq.reconcile('%1$s_web', 'web_orders')
 my ($drc, $dout, $derr) = $coord->psql('postgres', "SELECT cq.enable_daily_states('dist_web')");
 ok($drc != 0 && $derr =~ /ERROR:  triggers are not supported on distributed tables/,
 	'cq.enable_daily_states on a distributed table: refused by Citus, cleanly') or diag("rc $drc: $derr");
-is($coord->safe_psql('postgres',
-		"SELECT count(*) FROM pg_trigger WHERE tgrelid = 'dist.web_events'::regclass AND NOT tgisinternal"),
-	'0', '... leaving no trigger behind');
 
 # ------------------------------------------------------------------------------------------
 # Nothing crashed

@@ -72,6 +72,8 @@ $_->safe_psql('postgres', 'CREATE TABLE events (user_id int, ts timestamptz, eve
 # foreign tables (remainder k lives on shard k+1); rows inserted through the partitioned
 # table, so PostgreSQL's own tuple routing decides where each row goes
 my $user = $coord->safe_psql('postgres', 'SELECT current_user');
+# batched inserts into the shards (postgres_fdw's batch_size exists from PostgreSQL 14)
+my $batch = $coord->safe_psql('postgres', 'SHOW server_version_num') >= 140000 ? ", batch_size '1000'" : '';
 my $setup = "CREATE EXTENSION postgres_fdw;\n"
   . "CREATE TABLE events (user_id int, ts timestamptz, event_name text, revenue float8) PARTITION BY HASH (user_id);\n";
 for my $k (0, 1)
@@ -80,7 +82,7 @@ for my $k (0, 1)
 	my $port = $shards[$k]->port;
 	$setup .= qq{
 CREATE SERVER $server FOREIGN DATA WRAPPER postgres_fdw
-  OPTIONS (host '127.0.0.1', port '$port', dbname 'postgres', extensions 'conversion_quality', batch_size '1000');
+  OPTIONS (host '127.0.0.1', port '$port', dbname 'postgres', extensions 'conversion_quality'$batch);
 CREATE USER MAPPING FOR CURRENT_USER SERVER $server OPTIONS (user '$user');
 CREATE FOREIGN TABLE events_$k PARTITION OF events FOR VALUES WITH (MODULUS 2, REMAINDER $k)
   SERVER $server OPTIONS (table_name 'events');
