@@ -253,9 +253,10 @@ cq_funnel_packed_append(FunnelState *st, int64 ts, uint32 mask)
  * cq_funnel_state_fast_add
  *		cq.window_funnel's transition for its commonest row: the group's
  *		packed state, made with this window, no mode and this step count,
- *		with room for the row.  Appends the row (a row matching no step is
- *		not kept without a mode) and returns true; otherwise returns false,
- *		changing nothing, and the general path handles and checks the row.
+ *		with room for the row, which matches a step (cq_funnel_fast_row drops
+ *		the others without reading the state).  Appends the row and returns
+ *		true; otherwise returns false, changing nothing, and the general path
+ *		handles and checks the row.
  */
 static inline bool
 cq_funnel_state_fast_add(FunnelState *st, int64 window, int nsteps, int64 ts, uint32 mask)
@@ -263,8 +264,7 @@ cq_funnel_state_fast_add(FunnelState *st, int64 window, int nsteps, int64 ts, ui
 	if ((st->flags & (FUNNEL_PACKED | FUNNEL_HAS_PARAMS)) != (FUNNEL_PACKED | FUNNEL_HAS_PARAMS) ||
 		st->window != window || st->mode != 0 || st->nsteps != nsteps)
 		return false;
-	if (mask == 0)
-		return true;
+	Assert(mask != 0);			/* the caller drops a row matching no step unread */
 	return cq_funnel_packed_append(st, ts, mask);
 }
 

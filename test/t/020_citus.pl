@@ -39,22 +39,9 @@ plan skip_all => "Citus is not installed ($pkglib/citus.so): set CITUS_TARBALL t
 # ------------------------------------------------------------------------------------------
 # Three nodes
 # ------------------------------------------------------------------------------------------
-my @nodes;
-for my $name (qw(coordinator worker1 worker2))
-{
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'citus'
-listen_addresses = '127.0.0.1'
-max_worker_processes = 16
-citus.log_remote_commands = off
-});
-	$node->append_conf('pg_hba.conf', "host all all 127.0.0.1/32 trust\n");
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION citus; CREATE EXTENSION conversion_quality');
-	push @nodes, $node;
-}
+my @nodes = start_loopback_nodes([qw(coordinator worker1 worker2)],
+	sub { "shared_preload_libraries = 'citus'\nmax_worker_processes = 16\ncitus.log_remote_commands = off\n" },
+	'CREATE EXTENSION citus; CREATE EXTENSION conversion_quality');
 my ($coord, @workers) = @nodes;
 $coord->safe_psql('postgres',
 	"SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ")");
@@ -467,10 +454,7 @@ ok((grep { defined $read{$_} && $read{$_} > 0 } qw(dist_web shop_web dist_leads 
 # a view's rows of source $s, without the source's name and refresh time
 for my $view (qw(event_quality funnel_report tracking_health match_quality campaign_quality))
 {
-	my $cols = $coord->safe_psql('postgres',
-		"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
-		  . "WHERE attrelid = 'cq.$view'::regclass AND attnum > 0 "
-		  . "AND attname NOT IN ('source', 'funnel', 'refreshed_at')");
+	my $cols = report_columns($coord, $view);
 	same_rows("cq.refresh, then cq.$view",
 		"SELECT $cols FROM cq.$view WHERE source IN ('%1\$s_web', '%1\$s_leads')");
 }

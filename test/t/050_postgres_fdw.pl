@@ -49,18 +49,9 @@ plan skip_all => "postgres_fdw is not installed ($pkglib/postgres_fdw.so)"
 # ------------------------------------------------------------------------------------------
 # Three nodes
 # ------------------------------------------------------------------------------------------
-my @nodes;
-for my $name (qw(coordinator shard1 shard2))
-{
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf('postgresql.conf', "listen_addresses = '127.0.0.1'\n");
-	$node->append_conf('postgresql.conf', "enable_partitionwise_aggregate = on\n") if $name eq 'coordinator';
-	$node->append_conf('pg_hba.conf', "host all all 127.0.0.1/32 trust\n");
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION conversion_quality');
-	push @nodes, $node;
-}
+my @nodes = start_loopback_nodes([qw(coordinator shard1 shard2)],
+	sub { $_[0] eq 'coordinator' ? "enable_partitionwise_aggregate = on\n" : '' },
+	'CREATE EXTENSION conversion_quality');
 my ($coord, @shards) = @nodes;
 my %started = start_times(@nodes);
 
@@ -465,10 +456,7 @@ SELECT count(*) FROM cq.refresh();
 });
 for my $view ('event_quality', 'funnel_report')
 {
-	my $cols = $coord->safe_psql('postgres',
-		"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
-		  . "WHERE attrelid = 'cq.$view'::regclass AND attnum > 0 "
-		  . "AND attname NOT IN ('source', 'funnel', 'refreshed_at')");
+	my $cols = report_columns($coord, $view);
 	my $got = all_rows("SELECT $cols FROM cq.$view WHERE source = 'events'");
 	my $want = all_rows("SELECT $cols FROM cq.$view WHERE source = 'events_local'");
 	ok($got eq $want && $want ne '', "cq.refresh, then cq.$view over foreign partitions: the single-node answer")
